@@ -1,0 +1,1 @@
+public static class BenchMain { public static void Main() {} }

@@ -1,0 +1,23 @@
+namespace Switch.Contracts;
+
+/// <summary>
+/// ct_state bits exactly as the Linux change "openvswitch: Add conntrack action" defines them
+/// (OVS_CS_F_*): one numbering for the engine, messages, dumps, traces and flow text.
+/// </summary>
+public static class CtStateBits
+{
+    public const byte New = 0x01;
+    public const byte Established = 0x02;
+    public const byte Related = 0x04;
+    public const byte Invalid = 0x20;
+    public const byte ReplyDir = 0x40;
+    public const byte Tracked = 0x80;
+
+    /// <summary>OVS flow-text names, in the order ovs-ofctl prints them.</summary>
+    public static readonly (string Name, byte Bit)[] Names =
+    {
+        ("new", New), ("est", Established), ("rel", Related), ("rpl", ReplyDir), ("inv", Invalid), ("trk", Tracked),
+    };
+
+    public const byte AllKnown = New | Established | Related | Invalid | ReplyDir | Tracked;
+}
