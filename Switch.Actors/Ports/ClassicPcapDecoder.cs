@@ -45,12 +45,12 @@ internal sealed class ClassicPcapDecoder : IPcapDecoder
         long at = _in.Offset;
         if (!_in.TryReadExactly(_header, allowEof: true, "pcap record header")) return null;
         uint sec = U32(_header), frac = U32(_header.AsSpan(4)), incl = U32(_header.AsSpan(8));
-        if (frac >= (_nanoseconds ? 1_000_000_000u : 1_000_000u))
-            throw _in.Error(at + 4, $"bad pcap record header: sub-second timestamp {frac} is out of range");
         if (incl > MaxRecordBytes)
             throw _in.Error(at + 8, $"bad pcap record header: captured length {incl} exceeds {MaxRecordBytes}");
         var data = new byte[incl];
         _in.ReadExactly(data, "pcap record data");
+        // A sub-second part of a second or more (some capture tools write 1000000) is added as is, as
+        // Wireshark reads it, rather than making the whole file unreadable.
         long us = sec * 1_000_000L + (_nanoseconds ? frac / 1000 : frac);
         return new PcapRecord(us, LinkType, data);
     }
