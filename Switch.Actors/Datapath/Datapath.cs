@@ -42,7 +42,7 @@ public sealed class Datapath
     {
         var pc = Counters.Port(packet.InPort);
         pc.RxPackets++; pc.RxBytes += packet.Length;
-        var ctx = new Ctx { Packet = packet, Trace = trace };
+        var ctx = _ctx.Reset(packet, trace, 0);
         var pr = PacketParser.Parse(packet.Span, packet.InPort, ref ctx.Key);
         if (pr != ParseResult.Ok)
         {
@@ -53,15 +53,27 @@ public sealed class Datapath
         while (_recirc.Count > 0)
         {
             var (p, k, table, n) = _recirc.Dequeue();
-            var c2 = new Ctx { Packet = p, Key = k, Trace = trace, Recircs = n };
+            var c2 = _recircCtx.Reset(p, trace, n);
+            c2.Key = k;
             RunTable(c2, table, 0, recirculated: true);
-            ctx.Outputs += c2.Outputs; ctx.Stolen |= c2.Stolen;
+            ctx.Outputs += c2.Outputs; ctx.Stolen |= c2.Stolen; ctx.DropAction |= c2.DropAction;
+            if (c2.DropReason is not null) ctx.DropReason ??= c2.DropReason;
         }
-        if (ctx.Outputs == 0 && !ctx.Stolen && ctx.DropReason is null) Drop(ctx, "no_output");
+        if (ctx.Outputs == 0 && !ctx.Stolen && ctx.DropReason is null) Drop(ctx, ctx.DropAction ? "drop_action" : "no_output");
     }
+
+    // The datapath is single-threaded: one context for the received packet and one for recirculations,
+    // reused so the packet path does not allocate.
+    private readonly Ctx _ctx = new(), _recircCtx = new();
 
     private sealed class Ctx
     {
+        public Ctx Reset(Packet p, PacketTrace? trace, int recircs)
+        {
+            Packet = p; Key = default; Trace = trace; Outputs = 0; Recircs = recircs; Stolen = false; Halted = false; DropAction = false; DropReason = null;
+            return this;
+        }
+
         public Packet Packet = null!;
         public FlowKey Key;
         public PacketTrace? Trace;
@@ -69,6 +81,7 @@ public sealed class Datapath
         public int Recircs;
         public bool Stolen;
         public bool Halted;
+        public bool DropAction;
         public string? DropReason;
     }
 
@@ -93,6 +106,7 @@ public sealed class Datapath
             return;
         }
         flow.NPackets++; flow.NBytes += ctx.Packet.Length; flow.LastUsedUs = _clock.NowUs;
+        if (flow.Actions.Count == 0) ctx.DropAction = true;
         Execute(ctx, flow, depth);
     }
 

@@ -24,10 +24,12 @@ public static class FieldValues
             case FieldFormat.CtState:
                 expected = "ct_state flags like +trk+new-est (new, est, rel, inv, rpl, trk) or a number[/mask]";
                 if (text.Length > 0 && text[0] is '+' or '-') return TryFlags(text, CtNames, 0xff, out value, out mask);
+                if (text.Length > 0 && char.IsLetter(text[0])) return TryFlags(Plus(text), CtNames, 0xff, out value, out mask) && Exact(f, ref mask);
                 return TryNumberMasked(text, f, out value, out mask);
             case FieldFormat.TcpFlags:
                 expected = "tcp flags like +syn-ack (fin, syn, rst, psh, ack, urg, ece, cwr, ns) or a number[/mask]";
                 if (text.Length > 0 && text[0] is '+' or '-') return TryFlags(text, TcpFlagNames, 0xfff, out value, out mask);
+                if (text.Length > 0 && char.IsLetter(text[0])) return TryFlags(Plus(text), TcpFlagNames, 0xfff, out value, out mask) && Exact(f, ref mask);
                 return TryNumberMasked(text, f, out value, out mask);
             case FieldFormat.Frag:
                 expected = "one of no, yes, first, later, not_later";
@@ -81,6 +83,11 @@ public static class FieldValues
         }
         return mask != 0 && (mask & ~(UInt128)all) == 0;
     }
+
+    /// <summary>"syn|ack" (the flags that are set, all others clear) as "+syn+ack".</summary>
+    private static string Plus(string names) => "+" + names.Replace("|", "+");
+
+    private static bool Exact(FieldDef f, ref UInt128 mask) { mask = f.AllOnes; return true; }
 
     private static bool TrySplit(string text, out string v, out string? m)
     {

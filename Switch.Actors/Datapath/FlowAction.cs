@@ -116,7 +116,7 @@ public sealed record CtClearAction : FlowAction
 
 public sealed record NoteAction(byte[] Data) : FlowAction
 {
-    public override void Format(StringBuilder sb) => sb.Append("note:").Append(Convert.ToHexString(Data).ToLowerInvariant());
+    public override void Format(StringBuilder sb) => sb.Append("note:").Append(string.Join(".", Data.Select(b => b.ToString("x2"))));
 }
 
 /// <summary>ct(...) with every argument of ovs-actions(7) that the kernel datapath honours.</summary>
