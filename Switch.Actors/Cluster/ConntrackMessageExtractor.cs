@@ -1,0 +1,28 @@
+using Akka.Cluster.Sharding;
+using Switch.Contracts.Cluster;
+
+namespace Switch.Actors.Cluster;
+
+/// <summary>
+/// Routes conntrack messages to their entity; shard = stable hash of the entity id mod the shard count.
+/// (Akka 1.5 unwraps ShardingEnvelope and StartEntity itself before asking an extractor.)
+/// </summary>
+public sealed class ConntrackMessageExtractor : IMessageExtractor
+{
+    private readonly int _shards;
+    public ConntrackMessageExtractor(int shards) => _shards = shards;
+
+    public string? EntityId(object message) => message switch
+    {
+        CtQuery q => q.EntityId,
+        DumpEntity d => d.EntityId,
+        FlushEntity f => f.EntityId,
+        _ => null,
+    };
+
+    public object? EntityMessage(object message) => message;
+
+    public string ShardId(object message) => CtRouting.ShardId(EntityId(message) ?? "", _shards);
+
+    public string ShardId(string entityId, object? messageHint = null) => CtRouting.ShardId(entityId, _shards);
+}

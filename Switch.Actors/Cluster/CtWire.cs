@@ -1,0 +1,55 @@
+using Switch.Actors.Conntrack;
+using Switch.Actors.Packets;
+using Switch.Contracts.Cluster;
+
+namespace Switch.Actors.Cluster;
+
+/// <summary>Conversions between the engine's types and the cluster's wire records.</summary>
+public static class CtWire
+{
+    // Words the pipeline owns and the engine keeps across reassembly: metadata, registers, tunnel.
+    private static readonly int[] MetaWords = { 12, 13, 14, 15, 16, 25, 26 };
+
+    public static ulong[] Meta(in FlowKey k)
+    {
+        var m = new ulong[MetaWords.Length];
+        for (int i = 0; i < m.Length; i++) m[i] = k.W[MetaWords[i]];
+        return m;
+    }
+
+    public static void ApplyMeta(ref FlowKey k, ulong[] meta)
+    {
+        for (int i = 0; i < MetaWords.Length && i < meta.Length; i++) k.W[MetaWords[i]] = meta[i];
+    }
+
+    public static ulong[] Words(in FlowKey k)
+    {
+        var w = new ulong[FlowKey.Words];
+        for (int i = 0; i < w.Length; i++) w[i] = k.W[i];
+        return w;
+    }
+
+    /// <summary>Copies the ct words (ct_state/zone/nw_proto, mark, tuple ports, tuple addresses, label) from the answer.</summary>
+    public static void ApplyCtWords(ref FlowKey k, ulong[] words)
+    {
+        // W9 shares ipv6_label with the ct fields: take only the ct bits.
+        k.W[9] = (k.W[9] & 0xFF00_0000_00FF_FFFFUL) | (words[9] & ~0xFF00_0000_00FF_FFFFUL);
+        for (int i = 17; i <= 24; i++) k.W[i] = words[i];
+    }
+
+    public static CtRequestData ToWire(in CtRequest r) => new(r.Zone, r.Commit, r.Force, (byte)r.Alg, r.SetMark, r.Mark, r.MarkMask,
+        r.SetLabel, (ulong)(r.Label >> 64), (ulong)r.Label, (ulong)(r.LabelMask >> 64), (ulong)r.LabelMask);
+
+    public static CtRequest FromWire(CtRequestData d) => new(d.Zone, d.Commit, d.Force, (CtAlg)d.Alg, d.SetMark, d.Mark, d.MarkMask,
+        d.SetLabel, new UInt128(d.LabelHi, d.LabelLo), new UInt128(d.LabelMaskHi, d.LabelMaskLo));
+
+    /// <summary>Rebuilds the packet and key an entity tracks from a query.</summary>
+    public static bool TryOpen(CtQuery q, out Packet packet, out FlowKey key)
+    {
+        packet = Packet.From(q.Frame, q.InPort);
+        key = default;
+        if (PacketParser.Parse(packet.Span, q.InPort, ref key) != ParseResult.Ok) return false;
+        ApplyMeta(ref key, q.Meta);
+        return true;
+    }
+}

@@ -1,0 +1,35 @@
+namespace Switch.Contracts.Cluster;
+
+// Conntrack across the cluster: a node's datapath asks the entity that owns a connection (or a datagram being
+// reassembled) and gets the ct fields back. One type per concern, grouped here because they are one exchange.
+
+/// <summary>The ct(...) arguments, resolved (zone from a register already read). Labels as two 64-bit halves.</summary>
+public sealed record CtRequestData(ushort Zone, bool Commit, bool Force, byte Alg, bool SetMark, uint Mark, uint MarkMask,
+    bool SetLabel, ulong LabelHi, ulong LabelLo, ulong LabelMaskHi, ulong LabelMaskLo) : IClusterMessage;
+
+/// <summary>
+/// One packet for conntrack. <see cref="EntityId"/> names the connection ("c/…"), the datagram being reassembled
+/// ("f/…") or the expectation ("e/…") that answers. <see cref="Meta"/> carries the pipeline metadata the
+/// engine keeps on a reassembled packet's key (metadata, registers, tunnel fields).
+/// </summary>
+public sealed record CtQuery(long Id, string EntityId, byte[] Frame, uint InPort, ulong[] Meta, CtRequestData Request) : IClusterMessage;
+
+/// <summary>Verdicts on the wire: the engine's three, plus "reassembled" (the frame is the whole datagram, to be tracked next).</summary>
+public static class CtWireVerdict
+{
+    public const byte Continue = 0, Stolen = 1, Drop = 2, Reassembled = 3;
+}
+
+/// <summary>The answer: verdict, the key's words after ct (ct_state, zone, mark, label, original tuple set), and the
+/// reassembled frame with its MRU when the query completed a datagram.</summary>
+public sealed record CtReply(long Id, byte Verdict, string? DropReason, ulong[] KeyWords, byte[]? Frame, int Mru) : IClusterMessage;
+
+/// <summary>Asks one entity for its dump-conntrack lines (optionally one zone).</summary>
+public sealed record DumpEntity(string EntityId, ushort? Zone) : IClusterMessage;
+
+public sealed record DumpEntityReply(string[] Lines) : IClusterMessage;
+
+/// <summary>Removes the entity's entries (optionally only one zone); the entity stops when it holds nothing.</summary>
+public sealed record FlushEntity(string EntityId, ushort? Zone) : IClusterMessage;
+
+public sealed record FlushEntityReply(int Removed) : IClusterMessage;
