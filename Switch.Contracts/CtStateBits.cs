@@ -13,10 +13,10 @@ public static class CtStateBits
     public const byte ReplyDir = 0x40;
     public const byte Tracked = 0x80;
 
-    /// <summary>OVS flow-text names, in the order ovs-ofctl prints them.</summary>
+    /// <summary>OVS flow-text names, in bit order (the order flow text prints them).</summary>
     public static readonly (string Name, byte Bit)[] Names =
     {
-        ("new", New), ("est", Established), ("rel", Related), ("rpl", ReplyDir), ("inv", Invalid), ("trk", Tracked),
+        ("new", New), ("est", Established), ("rel", Related), ("inv", Invalid), ("rpl", ReplyDir), ("trk", Tracked),
     };
 
     public const byte AllKnown = New | Established | Related | Invalid | ReplyDir | Tracked;

@@ -1,1 +1,48 @@
-namespace Switch.Node; public static class Program { public static int Main(string[] a) => 0; }
+using Switch.Node.Commands;
+
+namespace Switch.Node;
+
+public static class Program
+{
+    public const string Usage = """
+        dswitch — DistSwitch, a distributed virtual switch with OVS conntrack semantics
+
+        usage:
+          dswitch replay [--flows FILE] [--port N=IN.pcap]... [--out DIR] [--trace-json FILE] [--dump-conntrack]
+              Replays captures through the flow tables; writes DIR/port-N.pcap per output port and prints a summary.
+              With no --flows/--port, replays the bundled stateful-firewall sample.
+          dswitch trace --flows FILE "in_port=1,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=80,tcp_flags=syn"
+              Shows each table visited, the flow matched, the actions and where the packet goes.
+          dswitch dump-flows --flows FILE [MATCH]
+              Parses a flow file and prints it as ovs-ofctl dump-flows would.
+          dswitch generate-samples [--out DIR]
+              Writes the bundled sample captures and flow files (made by DistSwitch's own frame builder).
+        """;
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help") { Console.WriteLine(Usage); return args.Length == 0 ? 2 : 0; }
+        try
+        {
+            var rest = args[1..];
+            return args[0] switch
+            {
+                "replay" => ReplayCommand.Run(rest, Console.Out),
+                "trace" => TraceCommand.Run(rest, Console.Out),
+                "dump-flows" => DumpFlowsCommand.Run(rest, Console.Out),
+                "generate-samples" => SamplesCommand.Run(rest, Console.Out),
+                _ => Fail($"unknown command '{args[0]}' (try dswitch --help)"),
+            };
+        }
+        catch (UsageException e) { return Fail(e.Message); }
+        catch (Switch.Actors.Ports.PcapFormatException e) { return Fail(e.Message); }
+        catch (IOException e) { return Fail(e.Message); }
+        catch (UnauthorizedAccessException e) { return Fail(e.Message); }
+    }
+
+    internal static int Fail(string message)
+    {
+        Console.Error.WriteLine("dswitch: " + message);
+        return 1;
+    }
+}

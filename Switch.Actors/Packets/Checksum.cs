@@ -43,7 +43,6 @@ public static class Checksum
     {
         int at = proto switch { IpProtos.Tcp => 16, IpProtos.Udp => 6, IpProtos.Icmp or IpProtos.Icmpv6 => 2, _ => -1 };
         if (at < 0 || l4.Length < at + 2) return;
-        if (proto == IpProtos.Udp && !isV6 && l4[6] == 0 && l4[7] == 0) return; // IPv4 UDP without checksum stays so
         l4[at] = 0; l4[at + 1] = 0;
         uint s = proto == IpProtos.Icmp ? Sum(l4) : Sum(l4, pseudo);
         ushort c = Fold(s);

@@ -165,11 +165,18 @@ public static class PacketParser
                 k.L7Ofs = p + doff;
                 return ParseResult.Ok;
             case IpProtos.Udp:
-            case IpProtos.Sctp:
                 if (avail < 8) return k.NwFrag != 0 ? ParseResult.Ok : ParseResult.TruncatedUdp;
                 k.TpSrc = BinaryPrimitives.ReadUInt16BigEndian(dg[p..]);
                 k.TpDst = BinaryPrimitives.ReadUInt16BigEndian(dg[(p + 2)..]);
-                k.L7Ofs = p + (proto == IpProtos.Udp ? 8 : 12);
+                k.L7Ofs = p + 8;
+                return ParseResult.Ok;
+            case IpProtos.Sctp:
+                // OVS parse_sctp() needs the whole 12-byte common header and otherwise leaves the ports zero;
+                // accepting 8 bytes put L7Ofs past the end of the datagram.
+                if (avail < 12) return ParseResult.Ok;
+                k.TpSrc = BinaryPrimitives.ReadUInt16BigEndian(dg[p..]);
+                k.TpDst = BinaryPrimitives.ReadUInt16BigEndian(dg[(p + 2)..]);
+                k.L7Ofs = p + 12;
                 return ParseResult.Ok;
             case IpProtos.Icmp when !isV6:
             case IpProtos.Icmpv6 when isV6:

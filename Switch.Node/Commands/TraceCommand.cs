@@ -1,0 +1,79 @@
+using Switch.Actors.Conntrack;
+using Switch.Actors.Datapath;
+using Switch.Actors.Packets;
+using Switch.Actors.Ports;
+using Switch.Contracts;
+
+namespace Switch.Node.Commands;
+
+/// <summary>
+/// `dswitch trace`: builds a real frame from a flow description, runs it through the tables (with a fresh
+/// in-process conntrack) and prints each table visited, the flow matched and its actions, in the spirit of
+/// `ovs-appctl ofproto/trace`.
+/// </summary>
+public static class TraceCommand
+{
+    public static int Run(string[] argv, TextWriter output)
+    {
+        var a = new Args(argv, Array.Empty<string>(), new[] { "flows" });
+        var flowsPath = a.Get("flows") ?? throw new UsageException("--flows FILE is required");
+        if (a.Positional.Count != 1) throw new UsageException("expected one packet description, e.g. \"in_port=1,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=80,tcp_flags=syn\"");
+        var flows = FlowFile.Load(flowsPath);
+        var (sel, err) = FlowParser.TryParse(a.Positional[0], FlowTextMode.Select);
+        if (err is not null) throw new UsageException($"packet description: {err}");
+        var frame = TraceFrame.Build(sel!.Match);
+        var clock = new ManualClock(SystemClock.Instance.NowUs);
+        var dp = new Datapath(new ConntrackEngine(clock), clock);
+        foreach (var f in flows) dp.AddFlow(f);
+        foreach (var p in ReplayJob.PortNumbers(flows, Array.Empty<ReplayInput>()).Append(sel.Match.Value.InPort))
+            if (!dp.Ports.ContainsKey(p)) dp.AddPort(new InMemoryPort(p, p.ToString()));
+        var trace = new PacketTrace();
+        var packet = Packet.From(frame, sel.Match.Value.InPort);
+        var key = new FlowKey();
+        PacketParser.Parse(packet.Span, packet.InPort, ref key);
+        output.WriteLine($"Flow: {DescribeKey(key)}");
+        dp.Receive(packet, trace);
+        Print(trace, output);
+        return 0;
+    }
+
+    public static void Print(PacketTrace trace, TextWriter output)
+    {
+        int ct = 0;
+        foreach (var s in trace.Tables)
+        {
+            string indent = new(' ', 4 * s.Depth);
+            output.WriteLine();
+            if (s.Recirculated)
+            {
+                var c = trace.Ct[Math.Min(ct++, trace.Ct.Count - 1)];
+                output.WriteLine($"{indent}recirculate: ct_state={TraceJson.CtStateText(c.State)},ct_zone={c.Zone},ct_mark=0x{c.Mark:x}");
+            }
+            output.WriteLine($"{indent}{s.Table}. {(s.Flow is null ? "No match (table miss): drop" : $"{s.Flow.FormatMatch()}, priority {s.Flow.Priority}, cookie 0x{s.Flow.Cookie:x}")}");
+            if (s.Flow is not null) output.WriteLine($"{indent}    {s.Flow.FormatActions()}");
+        }
+        output.WriteLine();
+        output.WriteLine(trace.Outputs.Count == 0
+            ? $"Datapath actions: drop{(trace.DropReason is null ? "" : " (" + trace.DropReason + ")")}"
+            : $"Datapath actions: {string.Join(",", trace.Outputs.Select(o => "output:" + OfPorts.Name(o)))}");
+    }
+
+    private static string DescribeKey(in FlowKey k)
+    {
+        var m = new Match { Value = k };
+        foreach (var f in new[] { Fields.InPort, Fields.DlSrc, Fields.DlDst, Fields.DlType })
+            f.SetMasked(ref m.Value, ref m.Mask, f.Get(k), f.AllOnes);
+        if (k.IsIp)
+        {
+            foreach (var f in k.IsIpv4 ? new[] { Fields.NwSrc, Fields.NwDst } : new[] { Fields.Ipv6Src, Fields.Ipv6Dst })
+                f.SetMasked(ref m.Value, ref m.Mask, f.Get(k), f.AllOnes);
+            foreach (var f in new[] { Fields.NwProto, Fields.NwTtl })
+                f.SetMasked(ref m.Value, ref m.Mask, f.Get(k), f.AllOnes);
+            if (k.NwProto is IpProtos.Tcp or IpProtos.Udp or IpProtos.Icmp or IpProtos.Icmpv6)
+                foreach (var f in new[] { Fields.TpSrc, Fields.TpDst })
+                    f.SetMasked(ref m.Value, ref m.Mask, f.Get(k), f.AllOnes);
+            if (k.NwProto == IpProtos.Tcp) Fields.TcpFlags.SetMasked(ref m.Value, ref m.Mask, k.TcpFlags, Fields.TcpFlags.AllOnes);
+        }
+        return new Flow { Match = m }.FormatMatch();
+    }
+}
