@@ -1,0 +1,37 @@
+namespace Switch.Contracts.Control;
+
+// The control plane's request and answer shapes, shared by the node's HTTP API, the `dswitch ctl` client and
+// the cluster. Plain records: JSON on the wire (System.Text.Json, camelCase).
+
+/// <summary>Flow text lines to add (add-flow / add-flows), in order.</summary>
+public sealed record AddFlowsRequest(IReadOnlyList<string> Flows);
+
+/// <summary>mod-flows: replace the actions of the flows that <see cref="Flow"/>'s match selects (strict: exactly).</summary>
+public sealed record ModFlowsRequest(string Flow, bool Strict);
+
+/// <summary>del-flows: remove the flows <see cref="Match"/> selects (all flows when empty).</summary>
+public sealed record DelFlowsRequest(string? Match, bool Strict);
+
+/// <summary>Answer to a flow change: how many flows it touched and the cluster-wide flow-table version after it.</summary>
+public sealed record FlowModResult(int Affected, long Version);
+
+public sealed record FlushConntrackRequest(ushort? Zone, string? Tuple);
+
+public sealed record FlushConntrackResult(int Removed);
+
+public sealed record TraceRequest(string Packet);
+
+/// <summary>packet-out: frames enter node <see cref="Node"/>'s (or the serving node's) table 0 as if received on <see cref="InPort"/>.</summary>
+public sealed record PacketOutRequest(string? Node, uint InPort, IReadOnlyList<string> PacketsHex);
+
+public sealed record PacketOutFrame(int Index, string CtState, ushort CtZone, uint CtMark, IReadOnlyList<uint> Outputs, string? Drop);
+
+public sealed record PacketOutResult(string Node, IReadOnlyList<PacketOutFrame> Frames);
+
+public sealed record MemberStatus(string Name, string Address, string Status, IReadOnlyList<string> Roles, string ApiUrl,
+    int Shards, int Connections, bool Self);
+
+public sealed record ClusterStatus(string Leader, IReadOnlyList<MemberStatus> Members);
+
+/// <summary>Every error the API returns: one message a person can act on (bad flow text: its column and expected token).</summary>
+public sealed record ErrorResponse(string Error);
