@@ -114,4 +114,46 @@ public class ConntrackCommitTests
         Assert.Equal("inv,trk", h.Ct(arp, zone: 3, commit: true));
         Assert.Equal((ushort)3, h.LastKey.CtZone);
     }
+
+    [Fact]
+    public void A_connection_moves_between_engines_with_its_state()
+    {
+        var h = new CtHarness();
+        var (c, s) = h.Handshake(A, B, 40000, 80, commitReq: new CtRequest(0, Commit: true, SetMark: true, Mark: 5, MarkMask: 0xff));
+        var conn = Assert.Single(h.Engine.Connections);
+        Assert.True(h.Engine.Export(conn));
+        Assert.Empty(h.Engine.Connections);
+        var other = new ConntrackEngine(h.Clock);
+        Assert.True(other.Import(conn));
+        Assert.False(other.Import(conn));
+        var p = Switch.Actors.Packets.Packet.From(Tcp(B, A, 80, 40000, F.Ack, s, c));
+        var k = default(Switch.Actors.Packets.FlowKey);
+        Switch.Actors.Packets.PacketParser.Parse(p.Span, 1, ref k);
+        other.Execute(ref p, ref k, new CtRequest(0));
+        Assert.Equal(St("est,rpl,trk"), k.CtState);
+        Assert.Equal(5u, k.CtMark);
+        // The old engine's timers do not touch the moved connection.
+        h.Advance(500_000);
+        h.Engine.ExpireNow();
+        Assert.False(conn.Has(ConnStatus.Dying));
+        Assert.Equal(1, other.ExpireNow());
+    }
+
+    [Fact]
+    public void Cached_lookup_without_commit_does_not_run_the_tracker_twice()
+    {
+        var h = new CtHarness();
+        var (c, s) = h.Handshake(A, B, 40000, 80);
+        var p = Switch.Actors.Packets.Packet.From(Tcp(A, B, 40000, 80, F.Ack | F.Psh, c, s, "data"));
+        var k = default(Switch.Actors.Packets.FlowKey);
+        Switch.Actors.Packets.PacketParser.Parse(p.Span, 1, ref k);
+        h.Engine.Execute(ref p, ref k, new CtRequest(0));
+        // Re-running the tracker on the same segment would count it as a retransmission.
+        h.Engine.Execute(ref p, ref k, new CtRequest(0));
+        h.Engine.Execute(ref p, ref k, new CtRequest(0));
+        Assert.Equal(0, Assert.Single(h.Engine.Connections).Tcp.Retrans);
+        // Another zone is a separate lookup.
+        h.Engine.Execute(ref p, ref k, new CtRequest(9));
+        Assert.Equal(St("new,trk"), k.CtState);
+    }
 }
