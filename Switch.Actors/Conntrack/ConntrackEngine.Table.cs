@@ -22,6 +22,8 @@ public sealed partial class ConntrackEngine
         return null;
     }
 
+    private bool Owns(Connection c) => _table.TryGetValue(c.Key, out var cur) && ReferenceEquals(cur, c);
+
     private void Insert(Connection c)
     {
         _table.Add(c.Key, c);
@@ -34,13 +36,37 @@ public sealed partial class ConntrackEngine
     /// expectations it owns.</summary>
     public void Remove(Connection c)
     {
-        if (c.Has(ConnStatus.Dying) || !c.Has(ConnStatus.Confirmed)) return;
+        if (c.Has(ConnStatus.Dying) || !Owns(c)) return;
         c.Status |= ConnStatus.Dying;
         _table.Remove(c.Key);
         Counters.ZoneDelta(c.Zone, -1);
         if (c.InUnassuredList) UnlinkUnassured(c);
         _expect.RemoveAllOf(c);
-        Counters.Expectations = _expect.Count;
+    }
+
+    /// <summary>Adopts a connection tracked elsewhere (another engine or a recovered entity), as the cluster
+    /// moves one between actors. False when the key is already present or the connection is not committed.</summary>
+    public bool Import(Connection c)
+    {
+        if (!c.Has(ConnStatus.Confirmed) || c.Has(ConnStatus.Dying) || _table.ContainsKey(c.Key)) return false;
+        _table.Add(c.Key, c);
+        Counters.ZoneDelta(c.Zone, +1);
+        LinkUnassured(c);
+        c.HeapDeadlineUs = long.MaxValue;
+        SetExpiry(c, c.ExpiresUs);
+        return true;
+    }
+
+    /// <summary>Hands a connection over (to <see cref="Import"/> elsewhere): it leaves this table with its
+    /// expectations, keeping its state.</summary>
+    public bool Export(Connection c)
+    {
+        if (!c.Has(ConnStatus.Confirmed) || c.Has(ConnStatus.Dying) || !_table.Remove(c.Key)) return false;
+        Counters.ZoneDelta(c.Zone, -1);
+        if (c.InUnassuredList) UnlinkUnassured(c);
+        _expect.RemoveAllOf(c);
+        c.HeapDeadlineUs = long.MaxValue;
+        return true;
     }
 
     /// <summary>Sets the timer; the heap gets an entry only when the deadline moves earlier than the one it
@@ -65,7 +91,8 @@ public sealed partial class ConntrackEngine
         while (_timers.TryPeek(out var c, out long at) && at <= now)
         {
             _timers.Dequeue();
-            if (c.Has(ConnStatus.Dying) || at != c.HeapDeadlineUs) continue;
+            // Stale entry: the connection left (removed, exported) or has an earlier entry of its own.
+            if (c.Has(ConnStatus.Dying) || at != c.HeapDeadlineUs || !Owns(c)) continue;
             if (c.ExpiresUs <= now)
             {
                 c.HeapDeadlineUs = long.MaxValue;
@@ -79,7 +106,7 @@ public sealed partial class ConntrackEngine
                 _timers.Enqueue(c, c.ExpiresUs);
             }
         }
-        if (_expect.Count != 0) { _expect.Expire(now); Counters.Expectations = _expect.Count; }
+        if (_expect.Count != 0) _expect.Expire(now);
         _reasm.Expire(now);
         // Flushes leave dead heap entries behind; rebuild when they dominate.
         if (_timers.Count > 1024 && _timers.Count > 2 * _table.Count) RebuildTimers();
@@ -140,10 +167,8 @@ public sealed partial class ConntrackEngine
     internal bool AddExpectation(Connection master, in ExpectKey key, CtAlg helper)
     {
         int perMaster = helper == CtAlg.Tftp ? Settings.TftpMaxExpected : Settings.FtpMaxExpected;
-        bool ok = _expect.Add(key, master, helper, perMaster, Settings.MaxExpectations, _clock.NowUs,
+        return _expect.Add(key, master, helper, perMaster, Settings.MaxExpectations, _clock.NowUs,
             Settings.ExpectationTimeout.Ticks / 10);
-        Counters.Expectations = _expect.Count;
-        return ok;
     }
 
     /// <summary>Live expectations in dpctl/dump-conntrack-exp form, sorted.</summary>

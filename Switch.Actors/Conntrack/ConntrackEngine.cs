@@ -117,11 +117,15 @@ public sealed partial class ConntrackEngine : IConntrack
                 // ct(force): an entry seen in its reply direction is deleted and restarted in this direction.
                 Remove(c);
             }
-            else if (req.Commit && (key.CtState & (CtStateBits.Tracked | CtStateBits.Invalid)) == CtStateBits.Tracked
-                     && key.CtZone == zone)
+            else if ((key.CtState & (CtStateBits.Tracked | CtStateBits.Invalid)) == CtStateBits.Tracked && key.CtZone == zone)
             {
-                // Already tracked in this zone (skb_nfct_cached): commit only confirms and writes mark/label.
-                ApplyMarkLabel(c, in req);
+                // Already tracked in this zone (skb_nfct_cached, e.g. after ct(table=N) recirculation): the
+                // trackers do not see the packet twice; a commit only confirms and writes mark/label.
+                if (req.Commit)
+                {
+                    if (req.Alg != CtAlg.None && c.Helper == CtAlg.None) c.Helper = req.Alg;
+                    ApplyMarkLabel(c, in req);
+                }
                 key.CtMark = c.Mark;
                 key.CtLabel = c.Label;
                 return CtOutcome.Continue;
@@ -180,6 +184,8 @@ public sealed partial class ConntrackEngine : IConntrack
             : seenReply ? CtStateBits.Established : c.Has(ConnStatus.Expected) ? CtStateBits.Related : CtStateBits.New;
         if (c.Has(ConnStatus.Expected)) state |= CtStateBits.Related;
         if (dir == 1) c.Status |= ConnStatus.SeenReply;
+        // A later commit may attach a helper to a connection that has none (OVS "add_helper").
+        if (req.Commit && req.Alg != CtAlg.None && c.Helper == CtAlg.None) c.Helper = req.Alg;
 
         // The helper sees packets of established ctinfo only (ftp help()); tftp looks at every packet.
         if (c.Helper == CtAlg.Ftp && v.Proto == IpProtos.Tcp && (dir == 1 || seenReply))

@@ -41,6 +41,7 @@ internal sealed class ExpectationTable
         list.Add(e);
         _expiry.Enqueue(e, e.ExpiresUs);
         _counters.ExpectationsCreated++;
+        _counters.Expectations = _byKey.Count;
         return true;
     }
 
@@ -50,6 +51,7 @@ internal sealed class ExpectationTable
         e.Removed = true;
         _byKey.Remove(e.Key);
         e.Master.Extras?.Expectations?.Remove(e);
+        _counters.Expectations = _byKey.Count;
     }
 
     /// <summary>Expectations die with their master.</summary>

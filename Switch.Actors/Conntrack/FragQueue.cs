@@ -23,6 +23,8 @@ internal sealed class FragQueue
     public bool MaxSizeDf;
     public int Bytes;
     public bool Dead;
+    /// <summary>Links in the per-family age list (fixed timeout, so creation order is expiry order).</summary>
+    public FragQueue? Older, Newer;
 
     public FragQueue(in FragKey key, long expiresUs) { Key = key; ExpiresUs = expiresUs; }
 }

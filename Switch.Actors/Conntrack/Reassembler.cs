@@ -15,7 +15,9 @@ internal sealed class Reassembler
     private readonly ConntrackSettings _s;
     private readonly ConntrackCounters _counters;
     private readonly Dictionary<FragKey, FragQueue> _queues = new();
-    private readonly PriorityQueue<FragQueue, long> _timers = new();
+    // Oldest first, one list per family: every queue of a family has the same timeout, so creation order is
+    // expiry order and a completed queue unlinks in O(1) (no dead timer entries pile up).
+    private FragQueue? _oldestV4, _newestV4, _oldestV6, _newestV6;
     private long _bytes;
 
     public Reassembler(ConntrackSettings s, ConntrackCounters counters) { _s = s; _counters = counters; }
@@ -72,7 +74,7 @@ internal sealed class Reassembler
             var timeout = key.IsIpv6 ? _s.FragTimeoutV6 : _s.FragTimeoutV4;
             q = new FragQueue(fk, now + timeout.Ticks / 10);
             _queues.Add(fk, q);
-            _timers.Enqueue(q, q.ExpiresUs);
+            Link(q);
         }
 
         if (!more)
@@ -210,18 +212,42 @@ internal sealed class Reassembler
         if (q.Dead) return;
         q.Dead = true;
         _queues.Remove(q.Key);
+        Unlink(q);
         _bytes -= q.Bytes;
         _counters.FragmentsHeld -= q.Fragments.Count;
+    }
+
+    private void Link(FragQueue q)
+    {
+        ref var newest = ref q.Key.IsV6 ? ref _newestV6 : ref _newestV4;
+        ref var oldest = ref q.Key.IsV6 ? ref _oldestV6 : ref _oldestV4;
+        q.Older = newest;
+        if (newest != null) newest.Newer = q; else oldest = q;
+        newest = q;
+    }
+
+    private void Unlink(FragQueue q)
+    {
+        ref var newest = ref q.Key.IsV6 ? ref _newestV6 : ref _newestV4;
+        ref var oldest = ref q.Key.IsV6 ? ref _oldestV6 : ref _oldestV4;
+        if (q.Older != null) q.Older.Newer = q.Newer; else oldest = q.Newer;
+        if (q.Newer != null) q.Newer.Older = q.Older; else newest = q.Older;
+        q.Older = q.Newer = null;
     }
 
     /// <summary>Expired queues are freed silently (no ICMP time exceeded for conntrack defrag); their fragments
     /// count as frag_timeout drops.</summary>
     public void Expire(long now)
     {
-        while (_timers.TryPeek(out var q, out long at) && at <= now)
+        ExpireList(ref _oldestV4, now);
+        ExpireList(ref _oldestV6, now);
+    }
+
+    private void ExpireList(ref FragQueue? oldest, long now)
+    {
+        while (oldest != null && oldest.ExpiresUs <= now)
         {
-            _timers.Dequeue();
-            if (q.Dead) continue;
+            var q = oldest;
             int n = q.Fragments.Count;
             Forget(q);
             if (n > 0)

@@ -17,6 +17,3 @@ public struct TcpTrack
     public ushort LastWin;
     public uint LastSeq, LastAck, LastEnd;
 }
-
-/// <summary>The packet class, decided in this order: RST, SYN/SYN-ACK, FIN, ACK, none (get_conntrack_index).</summary>
-public enum TcpIndex : byte { Syn = 0, SynAck = 1, Fin = 2, Ack = 3, Rst = 4, None = 5 }

@@ -1,20 +1,5 @@
 namespace Switch.Actors.Conntrack;
 
-/// <summary>What the TCP tracker decided for one segment.</summary>
-internal enum TcpResult : byte
-{
-    /// <summary>Accepted; refresh the timer to the returned timeout.</summary>
-    Accept,
-    /// <summary>Accepted without state or timer change (sIG, window IGNORE, retransmitted SYN).</summary>
-    Ignore,
-    /// <summary>Accepted, then the entry is deleted (an RST before any reply, "--RR").</summary>
-    AcceptKill,
-    /// <summary>+inv; the state does not move.</summary>
-    Invalid,
-    /// <summary>A SYN reopening a closed entry: delete it and look the packet up again as new.</summary>
-    Reopen,
-}
-
 /// <summary>
 /// The Linux TCP tracker (net/netfilter/nf_conntrack_proto_tcp.c: tcp_new, nf_conntrack_tcp_packet,
 /// tcp_in_window), rewritten over <see cref="TcpTrack"/>. Directions: 0 original, 1 reply.
