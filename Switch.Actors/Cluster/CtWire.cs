@@ -22,6 +22,24 @@ public static class CtWire
         for (int i = 0; i < MetaWords.Length && i < meta.Length; i++) k.W[MetaWords[i]] = meta[i];
     }
 
+    private const ulong CtBitsOfW9 = ~0xFF00_0000_00FF_FFFFUL;
+
+    /// <summary>The key's ct words: W9's ct bits (state, zone, ct_nw_proto) and W17-W24 (mark, tuple, label).</summary>
+    public static ulong[] CtWords(in FlowKey k)
+    {
+        var w = new ulong[9];
+        w[0] = k.W[9] & CtBitsOfW9;
+        for (int i = 17; i <= 24; i++) w[i - 16] = k.W[i];
+        return w;
+    }
+
+    public static void ApplyCtWordsCompact(ref FlowKey k, ulong[] w)
+    {
+        if (w.Length < 9) return;
+        k.W[9] = (k.W[9] & ~CtBitsOfW9) | (w[0] & CtBitsOfW9);
+        for (int i = 17; i <= 24; i++) k.W[i] = w[i - 16];
+    }
+
     public static ulong[] Words(in FlowKey k)
     {
         var w = new ulong[FlowKey.Words];
@@ -33,7 +51,7 @@ public static class CtWire
     public static void ApplyCtWords(ref FlowKey k, ulong[] words)
     {
         // W9 shares ipv6_label with the ct fields: take only the ct bits.
-        k.W[9] = (k.W[9] & 0xFF00_0000_00FF_FFFFUL) | (words[9] & ~0xFF00_0000_00FF_FFFFUL);
+        k.W[9] = (k.W[9] & ~CtBitsOfW9) | (words[9] & CtBitsOfW9);
         for (int i = 17; i <= 24; i++) k.W[i] = words[i];
     }
 
@@ -50,6 +68,7 @@ public static class CtWire
         key = default;
         if (PacketParser.Parse(packet.Span, q.InPort, ref key) != ParseResult.Ok) return false;
         ApplyMeta(ref key, q.Meta);
+        ApplyCtWordsCompact(ref key, q.CtWords);
         return true;
     }
 }

@@ -10,9 +10,10 @@ public sealed record CtRequestData(ushort Zone, bool Commit, bool Force, byte Al
 /// <summary>
 /// One packet for conntrack. <see cref="EntityId"/> names the connection ("c/…"), the datagram being reassembled
 /// ("f/…") or the expectation ("e/…") that answers. <see cref="Meta"/> carries the pipeline metadata the
-/// engine keeps on a reassembled packet's key (metadata, registers, tunnel fields).
+/// engine keeps on a reassembled packet's key (metadata, registers, tunnel fields); <see cref="CtWords"/> the
+/// key's ct fields, so a packet already tracked in this zone is not tracked twice (the kernel's skb_nfct_cached).
 /// </summary>
-public sealed record CtQuery(long Id, string EntityId, byte[] Frame, uint InPort, ulong[] Meta, CtRequestData Request) : IClusterMessage;
+public sealed record CtQuery(long Id, string EntityId, byte[] Frame, uint InPort, ulong[] Meta, ulong[] CtWords, CtRequestData Request) : IClusterMessage;
 
 /// <summary>Verdicts on the wire: the engine's three, plus "reassembled" (the frame is the whole datagram, to be tracked next).</summary>
 public static class CtWireVerdict

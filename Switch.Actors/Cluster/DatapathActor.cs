@@ -1,0 +1,136 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.DistributedData;
+using Switch.Actors.Datapath;
+using Switch.Actors.Packets;
+using Switch.Actors.Ports;
+using Switch.Contracts;
+using Switch.Contracts.Cluster;
+
+namespace Switch.Actors.Cluster;
+
+/// <summary>
+/// One node's datapath in the cluster: a thin shell that owns the <see cref="Datapath.Datapath"/>, feeds it the
+/// frames its ports receive (and packet-out frames), hands ct calls to the sharded entities through
+/// <see cref="ClusterConntrack"/> and resumes packets with their answers, and keeps its flow tables in step
+/// with the replicated flow set. Registered as /user/datapath on every node.
+/// </summary>
+public sealed class DatapathActor : UntypedActor, IWithTimers
+{
+    public const string Name = "datapath";
+    private sealed class Tick { public static readonly Tick Instance = new(); }
+
+    private readonly string _node;
+    private readonly string _apiUrl;
+    private readonly IClock _clock;
+    private readonly Datapath.Datapath _dp;
+    private readonly ClusterConntrack _ct;
+    private long _flowVersion;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+    public long FlowVersion => _flowVersion;
+
+    public DatapathActor(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName)
+    {
+        _node = node;
+        _apiUrl = apiUrl;
+        _clock = clock;
+        var system = Context.System;
+        _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self);
+        _dp = new Datapath.Datapath(null, clock, _ct);
+        foreach (var p in ports) _dp.AddPort(p);
+    }
+
+    public static Props Props(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName) =>
+        Akka.Actor.Props.Create(() => new DatapathActor(node, apiUrl, clock, ports, regionName));
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
+        var replicator = DistributedData.Get(Context.System).Replicator;
+        replicator.Tell(Dsl.Subscribe(FlowManager.Key, Self));
+        replicator.Tell(Dsl.Get(FlowManager.Key, ReadLocal.Instance));
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Packet p:
+                _dp.Receive(p);
+                break;
+            case CtReply r:
+                _ct.OnReply(r, _dp);
+                break;
+            case ClusterConntrack.Refuse r:
+                _ct.OnRefuse(r, _dp);
+                break;
+            case InjectFrames inj:
+                Inject(inj, Sender);
+                break;
+            case ApplyFlowSet a:
+                Apply(a.Set);
+                Sender.Tell(new FlowSetApplied(_node, _flowVersion));
+                break;
+            case Changed c when c.Key.Equals(FlowManager.Key):
+                Apply(c.Get(FlowManager.Key).Value);
+                break;
+            case GetSuccess g when g.Key.Equals(FlowManager.Key):
+                Apply(g.Get(FlowManager.Key).Value);
+                break;
+            case NotFound or GetFailure:
+                break;
+            case DumpFlows d:
+                Sender.Tell(Dump(d));
+                break;
+            case GetNodeInfo:
+                Sender.Tell(new NodeInfo(_node, _apiUrl, 0, 0));
+                break;
+            case Tick:
+                _ct.ExpireOverdue(_dp);
+                _dp.ExpireFlows();
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Apply(FlowSet set)
+    {
+        if (set.Version <= _flowVersion) return;
+        FlowSets.Apply(_dp.Tables, set, _clock.NowUs);
+        _flowVersion = set.Version;
+    }
+
+    private DumpFlowsReply Dump(DumpFlows d)
+    {
+        Flow? sel = null;
+        if (!string.IsNullOrWhiteSpace(d.Match))
+        {
+            var (s, err) = FlowParser.TryParse(d.Match, FlowTextMode.Select);
+            if (err is not null) return new DumpFlowsReply(Array.Empty<string>(), err.ToString());
+            sel = s;
+        }
+        return new DumpFlowsReply(_dp.Tables.Dump(_clock.NowUs, sel).ToArray(), null);
+    }
+
+    /// <summary>packet-out: every frame enters table 0 on the given port; the answer comes when the last is done.</summary>
+    private void Inject(InjectFrames inj, IActorRef replyTo)
+    {
+        var results = new InjectedFrame?[inj.Frames.Length];
+        int left = inj.Frames.Length;
+        if (left == 0) { replyTo.Tell(new InjectFramesReply(_node, Array.Empty<InjectedFrame>())); return; }
+        for (int i = 0; i < inj.Frames.Length; i++)
+        {
+            int index = i;
+            var trace = new PacketTrace();
+            _dp.Receive(Packet.From(inj.Frames[i], inj.InPort), trace, t =>
+            {
+                var ct = t!.Ct.Count > 0 ? t.Ct[^1] : null;
+                results[index] = new InjectedFrame(index + 1, ct?.State ?? 0, ct?.Zone ?? 0, ct?.Mark ?? 0, t.Outputs.ToArray(), t.DropReason);
+                if (--left == 0) replyTo.Tell(new InjectFramesReply(_node, results!));
+            });
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using Switch.Actors.Cluster;
+using Switch.Actors.Conntrack;
+using Switch.Actors.Ports;
+using Switch.Contracts;
+
+namespace Switch.Node.Cluster;
+
+/// <summary>
+/// One DistSwitch cluster member: an ActorSystem with remoting and clustering (split-brain resolver,
+/// keep-majority), the sharded conntrack region (connection and reassembly entities), the flow-manager
+/// singleton, and this node's datapath actor. Hyperion serializes DistSwitch's own messages only.
+/// </summary>
+public sealed class ClusterNode : IAsyncDisposable
+{
+    public const string RegionName = "conntrack";
+
+    public ActorSystem System { get; }
+    public IActorRef Region { get; }
+    public IActorRef FlowManagerProxy { get; }
+    public IActorRef Datapath { get; }
+    public ClusterNodeOptions Options { get; }
+    public Akka.Cluster.Cluster Cluster => Akka.Cluster.Cluster.Get(System);
+
+    public ClusterNode(ClusterNodeOptions o, IEnumerable<IPort>? ports = null, IClock? clock = null, ConntrackSettings? ct = null)
+    {
+        Options = o;
+        System = ActorSystem.Create(ClusterNodeOptions.SystemName, Hocon(o));
+        clock ??= SystemClock.Instance;
+        ct ??= ConntrackSettings.Default;
+        var c = clock; var s = ct;
+        Region = ClusterSharding.Get(System).Start(RegionName,
+            entityId => entityId.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal)
+                ? ReassemblyEntity.Props(c, s) : ConnectionEntity.Props(c, s),
+            ClusterShardingSettings.Create(System), new ConntrackMessageExtractor(o.Shards));
+        System.ActorOf(ClusterSingletonManager.Props(FlowManager.Props(), PoisonPill.Instance,
+            ClusterSingletonManagerSettings.Create(System)), "flow-manager");
+        FlowManagerProxy = System.ActorOf(ClusterSingletonProxy.Props("/user/flow-manager",
+            ClusterSingletonProxySettings.Create(System)), "flow-manager-proxy");
+        Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName), DatapathActor.Name);
+    }
+
+    public string Address => Cluster.SelfAddress.ToString();
+
+    public static Config Hocon(ClusterNodeOptions o)
+    {
+        var seeds = o.Seeds.Count == 0 ? $"\"akka.tcp://{ClusterNodeOptions.SystemName}@{o.Host}:{o.Port}\"" : string.Join(",", o.Seeds.Select(x => $"\"{x}\""));
+        return ConfigurationFactory.ParseString($$"""
+            akka {
+              loglevel = WARNING
+              stdout-loglevel = WARNING
+              actor {
+                provider = cluster
+                serializers { hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion" }
+                serialization-bindings { "Switch.Contracts.Cluster.IClusterMessage, Switch.Contracts" = hyperion }
+              }
+              remote.dot-netty.tcp { hostname = "{{o.Host}}", port = {{o.Port}} }
+              cluster {
+                seed-nodes = [{{seeds}}]
+                roles = [switch]
+                min-nr-of-members = 1
+                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                split-brain-resolver {
+                  active-strategy = keep-majority
+                  stable-after = {{(int)o.StableAfter.TotalSeconds}}s
+                  down-all-when-unstable = on
+                }
+                sharding {
+                  state-store-mode = ddata
+                  remember-entities = off
+                  passivate-idle-entity-after = off
+                }
+                singleton.min-number-of-hand-over-retries = 5
+              }
+              coordinated-shutdown.exit-clr = off
+            }
+            """).WithFallback(ClusterSharding.DefaultConfig()).WithFallback(ClusterSingleton.DefaultConfig());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+    }
+}

@@ -1,0 +1,18 @@
+namespace Switch.Node.Cluster;
+
+/// <summary>How one cluster node is placed: its name, Akka remoting endpoint, seeds, shard count, control URL.</summary>
+public sealed record ClusterNodeOptions
+{
+    public string Name { get; init; } = "n1";
+    public string Host { get; init; } = "127.0.0.1";
+    /// <summary>Akka remoting port (0 = any free port).</summary>
+    public int Port { get; init; } = 4053;
+    /// <summary>Akka addresses of seed nodes, e.g. akka.tcp://dswitch@127.0.0.1:4053. Empty: this node seeds itself.</summary>
+    public IReadOnlyList<string> Seeds { get; init; } = Array.Empty<string>();
+    /// <summary>Shards of the conntrack region: about ten per node of the largest cluster; fixed for the cluster's life.</summary>
+    public int Shards { get; init; } = 30;
+    public string ApiUrl { get; init; } = "";
+    /// <summary>Split-brain resolver: how long membership must be stable before a side is downed.</summary>
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(7);
+    public const string SystemName = "dswitch";
+}

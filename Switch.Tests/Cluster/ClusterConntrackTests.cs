@@ -1,0 +1,66 @@
+using Akka.Actor;
+using Switch.Contracts;
+using Switch.Contracts.Cluster;
+using Switch.Node.Commands;
+using Xunit;
+using static Switch.Actors.Packets.FrameBuilder;
+
+namespace Switch.Tests.Cluster;
+
+[Collection("cluster")]
+public class ClusterConntrackTests
+{
+    private static readonly string[] Firewall =
+    {
+        "table=0,priority=10,ip actions=ct(table=1,zone=1)",
+        "table=1,priority=20,ip,ct_state=+trk+new actions=ct(commit,zone=1),output:2",
+        "table=1,priority=20,ip,ct_state=+trk+est actions=output:2",
+        "table=1,priority=20,ip,ct_state=+trk+rel actions=output:2",
+        "table=1,priority=1 actions=drop",
+    };
+
+    private static string Flags(InjectedFrame f) => TraceJson.CtStateText(f.CtState);
+
+    [Fact]
+    public async Task Asymmetric_tcp_across_three_nodes_is_one_connection()
+    {
+        await using var c = await TestCluster.StartAsync(3);
+        var r = await c.AddFlowsAsync(1, Firewall);
+        Assert.Equal(Firewall.Length, r.Affected);
+
+        var syn = await c.InjectAsync(0, 1, TcpV4("10.0.0.1", "10.0.0.2", 40000, 80, Syn, 100));
+        var synAck = await c.InjectAsync(1, 1, TcpV4("10.0.0.2", "10.0.0.1", 80, 40000, Syn | Ack, 500, 101));
+        var ack = await c.InjectAsync(2, 1, TcpV4("10.0.0.1", "10.0.0.2", 40000, 80, Ack, 101, 501));
+        Assert.Equal("+new+trk", Flags(syn.Frames[0]));
+        Assert.Equal("+est+rpl+trk", Flags(synAck.Frames[0]));
+        Assert.Equal("+est+trk", Flags(ack.Frames[0]));
+        Assert.Equal(new uint[] { 2 }, ack.Frames[0].Outputs);
+        Assert.Equal(1, ack.Frames[0].CtZone);
+        // The flows added through node 2 reached every node's tables.
+        foreach (var n in c.Nodes)
+        {
+            var d = await n.Datapath.Ask<DumpFlowsReply>(new DumpFlows(null), TimeSpan.FromSeconds(5));
+            Assert.Equal(Firewall.Length, d.Lines.Length);
+        }
+    }
+
+    [Fact]
+    public async Task Fragments_entering_two_nodes_are_reassembled_once()
+    {
+        await using var c = await TestCluster.StartAsync(2);
+        await c.AddFlowsAsync(0, Firewall);
+        var whole = Ipv4(Ip("10.0.0.1"), Ip("10.0.0.2"), 17, Udp(5000, 6000, new byte[1800]), id: 99);
+        var l4 = whole.AsSpan(20).ToArray();
+        byte[] Frag(int ofs, int n, bool more) => Eth(MacB, MacA, 0x0800,
+            Ipv4(Ip("10.0.0.1"), Ip("10.0.0.2"), 17, l4.AsSpan(ofs, n), id: 99, fragOffset: ofs, mf: more, fillL4Checksum: false));
+        var first = await c.InjectAsync(0, 1, Frag(0, 1000, true));
+        Assert.Equal("Stolen", first.Frames[0].Drop ?? "Stolen");
+        Assert.Empty(first.Frames[0].Outputs);
+        var last = await c.InjectAsync(1, 1, Frag(1000, l4.Length - 1000, false));
+        Assert.Equal("+new+trk", Flags(last.Frames[0]));
+        Assert.Equal(new uint[] { 2 }, last.Frames[0].Outputs);
+        // Node 2 completed the datagram and sent it out refragmented to its MRU: two fragments on its port 2.
+        Assert.Equal(2, c.Ports[(1, 2)].Sent.Count);
+        Assert.Empty(c.Ports[(0, 2)].Sent);
+    }
+}

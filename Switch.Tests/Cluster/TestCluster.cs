@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Cluster;
+using Switch.Actors.Ports;
+using Switch.Contracts.Cluster;
+using Switch.Node.Cluster;
+using Xunit;
+
+namespace Switch.Tests.Cluster;
+
+/// <summary>Real cluster members (ActorSystems on loopback TCP) in this test process.</summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    public List<ClusterNode> Nodes { get; } = new();
+    public Dictionary<(int Node, uint Port), InMemoryPort> Ports { get; } = new();
+
+    public static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int p = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return p;
+    }
+
+    public static async Task<TestCluster> StartAsync(int n, uint[]? ports = null)
+    {
+        var tc = new TestCluster();
+        int seedPort = FreePort();
+        string seed = $"akka.tcp://{ClusterNodeOptions.SystemName}@127.0.0.1:{seedPort}";
+        for (int i = 0; i < n; i++)
+        {
+            var nodePorts = new List<IPort>();
+            foreach (var p in ports ?? new uint[] { 1, 2 })
+            {
+                var mp = new InMemoryPort(p, $"n{i + 1}-{p}");
+                tc.Ports[(i, p)] = mp;
+                nodePorts.Add(mp);
+            }
+            tc.Nodes.Add(new ClusterNode(new ClusterNodeOptions
+            {
+                Name = $"n{i + 1}", Port = i == 0 ? seedPort : FreePort(), Seeds = new[] { seed }, Shards = 30,
+                StableAfter = TimeSpan.FromSeconds(3),
+            }, nodePorts));
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (tc.Nodes.Any(x => x.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up) < n))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("cluster did not form");
+            await Task.Delay(100);
+        }
+        return tc;
+    }
+
+    public async Task<FlowCommandResult> AddFlowsAsync(int viaNode, params string[] flows)
+    {
+        var r = await Nodes[viaNode].FlowManagerProxy.Ask<FlowCommandResult>(new FlowCommand(FlowCommandKind.Add, flows, false), TimeSpan.FromSeconds(20));
+        Assert.Null(r.Error);
+        return r;
+    }
+
+    public Task<InjectFramesReply> InjectAsync(int node, uint inPort, params byte[][] frames) =>
+        Nodes[node].Datapath.Ask<InjectFramesReply>(new InjectFrames(inPort, frames), TimeSpan.FromSeconds(20));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var n in Enumerable.Reverse(Nodes)) await n.DisposeAsync();
+    }
+}
