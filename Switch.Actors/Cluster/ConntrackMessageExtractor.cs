@@ -17,6 +17,10 @@ public sealed class ConntrackMessageExtractor : IMessageExtractor
         CtQuery q => q.EntityId,
         DumpEntity d => d.EntityId,
         FlushEntity f => f.EntityId,
+        ExpectRegister r => r.EntityId,
+        ExpectLookup l => l.EntityId,
+        ExpectRemove rm => rm.EntityId,
+        ExpectUsed u => u.EntityId,
         _ => null,
     };
 

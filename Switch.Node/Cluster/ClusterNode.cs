@@ -16,7 +16,7 @@ namespace Switch.Node.Cluster;
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
-    public const string RegionName = "conntrack";
+    public const string RegionName = ConntrackRegion.Name;
 
     public ActorSystem System { get; }
     public IActorRef Region { get; }
@@ -33,8 +33,7 @@ public sealed class ClusterNode : IAsyncDisposable
         ct ??= ConntrackSettings.Default;
         var c = clock; var s = ct;
         Region = ClusterSharding.Get(System).Start(RegionName,
-            entityId => entityId.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal)
-                ? ReassemblyEntity.Props(c, s) : ConnectionEntity.Props(c, s),
+            entityId => ConntrackRegion.EntityProps(entityId, c, s),
             ClusterShardingSettings.Create(System), new ConntrackMessageExtractor(o.Shards));
         System.ActorOf(ClusterSingletonManager.Props(FlowManager.Props(), PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(System)), "flow-manager");

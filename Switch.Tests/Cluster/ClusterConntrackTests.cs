@@ -64,3 +64,42 @@ public class ClusterConntrackTests
         Assert.Empty(c.Ports[(0, 2)].Sent);
     }
 }
+
+[Collection("cluster")]
+public class ClusterFtpTests
+{
+    [Fact]
+    public async Task Ftp_passive_data_connection_entering_another_node_is_related_and_inherits_the_mark()
+    {
+        await using var c = await TestCluster.StartAsync(2);
+        await c.AddFlowsAsync(0,
+            "table=0,priority=10,ip actions=ct(table=1,zone=1)",
+            "table=1,priority=30,tcp,tp_dst=21,ct_state=+trk+new actions=ct(commit,zone=1,alg=ftp,exec(set_field:0x7->ct_mark)),output:2",
+            "table=1,priority=20,ip,ct_state=+trk+new+rel actions=ct(commit,zone=1),output:2",
+            "table=1,priority=20,ip,in_port=1,ct_state=+trk+est actions=output:2",
+            "table=1,priority=20,ip,in_port=2,ct_state=+trk+est actions=output:1",
+            "table=1,priority=1 actions=drop");
+        const string C = "10.0.0.1", S = "10.0.0.2";
+        uint cs = 1000, ss = 5000;
+        async Task<InjectedFrame> Send(int node, uint port, byte[] f) => (await c.InjectAsync(node, port, f)).Frames[0];
+        Assert.Equal(CtStateBits.New | CtStateBits.Tracked, (await Send(0, 1, TcpV4(C, S, 40000, 21, Syn, cs))).CtState);
+        await Send(0, 2, TcpV4(S, C, 21, 40000, Syn | Ack, ss, cs + 1));
+        await Send(0, 1, TcpV4(C, S, 40000, 21, Ack, cs + 1, ss + 1));
+        var pasv = "PASV\r\n"u8.ToArray();
+        await Send(0, 1, TcpV4(C, S, 40000, 21, Psh | Ack, cs + 1, ss + 1, pasv));
+        var reply = "227 Entering Passive Mode (10,0,0,2,200,10).\r\n"u8.ToArray();
+        var r227 = await Send(0, 2, TcpV4(S, C, 21, 40000, Psh | Ack, ss + 1, cs + 1 + (uint)pasv.Length, reply));
+        Assert.Equal(CtStateBits.Established | CtStateBits.ReplyDir | CtStateBits.Tracked, r227.CtState);
+
+        // The data connection enters node 2: its entity finds the expectation the control connection's entity made.
+        var data = await Send(1, 1, TcpV4(C, S, 50123, 51210, Syn, 1));
+        Assert.Equal(CtStateBits.New | CtStateBits.Related | CtStateBits.Tracked, data.CtState);
+        Assert.Equal(7u, data.CtMark);
+        Assert.Equal(new uint[] { 2 }, data.Outputs);
+        var dataReply = await Send(1, 2, TcpV4(S, C, 51210, 50123, Syn | Ack, 9, 2));
+        Assert.Equal(CtStateBits.Established | CtStateBits.Related | CtStateBits.ReplyDir | CtStateBits.Tracked, dataReply.CtState);
+        // Used once: a second data connection to the same port is plain new.
+        var again = await Send(1, 1, TcpV4(C, S, 50124, 51210, Syn, 1));
+        Assert.Equal(CtStateBits.New | CtStateBits.Tracked, again.CtState);
+    }
+}

@@ -1,0 +1,16 @@
+using Akka.Actor;
+using Switch.Actors.Conntrack;
+using Switch.Contracts;
+
+namespace Switch.Actors.Cluster;
+
+/// <summary>The sharded conntrack region: one entity type per id prefix (connection, datagram, expectation).</summary>
+public static class ConntrackRegion
+{
+    public const string Name = "conntrack";
+
+    public static Props EntityProps(string entityId, IClock clock, ConntrackSettings settings) =>
+        entityId.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal) ? ReassemblyEntity.Props(clock, settings)
+        : entityId.StartsWith(ExpectWire.Prefix, StringComparison.Ordinal) ? ExpectationEntity.Props(clock)
+        : ConnectionEntity.Props(clock, settings);
+}

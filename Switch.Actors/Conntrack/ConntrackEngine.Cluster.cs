@@ -1,0 +1,41 @@
+namespace Switch.Actors.Conntrack;
+
+/// <summary>
+/// What the cluster needs of an engine that holds one connection: its outstanding expectations (to copy to
+/// expectation entities), and installing an expectation whose master lives in another entity. The master is
+/// then a detached copy carrying what the expected connection inherits (tuple, mark, label).
+/// </summary>
+public sealed partial class ConntrackEngine
+{
+    /// <summary>Expectations whose master is a connection of this engine.</summary>
+    internal IEnumerable<Expectation> OwnExpectations()
+    {
+        foreach (var e in _expect.All)
+            if (_table.TryGetValue(e.Master.Key, out var m) && ReferenceEquals(m, e.Master)) yield return e;
+    }
+
+    /// <summary>Installs an expectation created by a master in another entity, so the next packet of the expected
+    /// connection here is +rel and, when committed, inherits the master's mark and label.</summary>
+    internal void ImportExpectation(in ExpectKey key, CtAlg helper, in ConnKey masterKey, bool masterOrigIsA,
+        uint mark, UInt128 label, long expiresUs)
+    {
+        long now = _clock.NowUs;
+        if (expiresUs <= now) return;
+        var master = new Connection(in masterKey, masterOrigIsA, TimeoutsFor(masterKey.Zone), now)
+        {
+            Mark = mark, Label = label, Helper = helper, Status = ConnStatus.Confirmed,
+        };
+        _expect.Add(key, master, helper, int.MaxValue, Settings.MaxExpectations, now, expiresUs - now);
+    }
+
+    /// <summary>Removes an expectation (used or withdrawn elsewhere in the cluster).</summary>
+    internal bool RemoveExpectation(in ExpectKey key)
+    {
+        if (!_expect.TryGet(key, _clock.NowUs, out var e)) return false;
+        _expect.Remove(e!);
+        return true;
+    }
+
+    /// <summary>True while an expectation with this key is outstanding here.</summary>
+    internal bool HasExpectation(in ExpectKey key) => _expect.TryGet(key, _clock.NowUs, out _);
+}
