@@ -32,6 +32,9 @@ public static class ControlHost
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        // A failed start (port in use) propagates out of StartAsync and the CLI prints it as one line; the host's
+        // own copy of it would be a page of stack trace in front of that line.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // The console lifetime's "Application started. Press Ctrl+C" lines are noise for a CLI.
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);

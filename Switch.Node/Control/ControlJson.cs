@@ -10,5 +10,7 @@ public static class ControlJson
     {
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
+        // Answers are read by the CLI and by people with curl, never embedded in HTML: keep "'" and "<" readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 }

@@ -106,6 +106,21 @@ public class CtlCommandTests : ControlServer, IDisposable
         Assert.StartsWith("dswitch: unknown ctl verb 'frobnicate'", Ctl("frobnicate").Err);
     }
 
+    [Fact]
+    public void The_seed_can_come_from_DSWITCH_SEED()
+    {
+        var saved = Environment.GetEnvironmentVariable("DSWITCH_SEED");
+        Environment.SetEnvironmentVariable("DSWITCH_SEED", Url);
+        try
+        {
+            var o = new StringWriter();
+            Assert.Equal(0, CtlCommand.Run(new[] { "add-flow", "priority=3,arp actions=NORMAL" }, o, o));
+            Assert.Equal(0, CtlCommand.Run(new[] { "dump-flows" }, o, o));
+            Assert.EndsWith("priority=3,arp actions=NORMAL" + Environment.NewLine, o.ToString());
+        }
+        finally { Environment.SetEnvironmentVariable("DSWITCH_SEED", saved); }
+    }
+
     private string WriteFirewall()
     {
         var file = Path.Combine(_dir, "fw.flows");
