@@ -4,7 +4,7 @@ namespace Switch.Node;
 
 public static class Program
 {
-    public const string Usage = """
+    public static readonly string Usage = $$$$"""
         dswitch — DistSwitch, a distributed virtual switch with OVS conntrack semantics
 
         usage:
@@ -17,6 +17,12 @@ public static class Program
               Parses a flow file and prints it as ovs-ofctl dump-flows would.
           dswitch generate-samples [--out DIR]
               Writes the bundled sample captures and flow files (made by DistSwitch's own frame builder).
+          dswitch run [--config FILE] [--api URL] [--flows FILE]
+              Runs a node serving the HTTP control API (config: {"name":"n1","api":"http://127.0.0.1:8080",
+              "flows":"f.flows","ports":{"1":{"pcapOut":"out/port-1.pcap","mtu":1500}}}) until SIGINT/SIGTERM.
+          dswitch ctl --seed http://HOST:PORT VERB ...      (or set DSWITCH_SEED)
+              Sends a command to a running node. Verbs:
+        {{{{CtlCommand.Verbs}}}}
         """;
 
     public static int Main(string[] args)
@@ -31,6 +37,8 @@ public static class Program
                 "trace" => TraceCommand.Run(rest, Console.Out),
                 "dump-flows" => DumpFlowsCommand.Run(rest, Console.Out),
                 "generate-samples" => SamplesCommand.Run(rest, Console.Out),
+                "run" => RunCommand.Run(rest, Console.Out),
+                "ctl" => CtlCommand.Run(rest, Console.Out),
                 _ => Fail($"unknown command '{args[0]}' (try dswitch --help)"),
             };
         }

@@ -21,20 +21,32 @@ public static class TraceCommand
         var flows = FlowFile.Load(flowsPath);
         var (sel, err) = FlowParser.TryParse(a.Positional[0], FlowTextMode.Select);
         if (err is not null) throw new UsageException($"packet description: {err}");
-        var frame = TraceFrame.Build(sel!.Match);
+        output.Write(Trace(flows, sel!.Match));
+        return 0;
+    }
+
+    /// <summary>
+    /// The trace text for the packet <paramref name="packet"/> describes, through a fresh datapath holding
+    /// <paramref name="flows"/> (which it takes over: their counters move) and a fresh conntrack, so tracing
+    /// never changes a live switch. Shared by `dswitch trace` and the control API's /trace.
+    /// </summary>
+    public static string Trace(IReadOnlyList<Flow> flows, Match packet)
+    {
+        var output = new StringWriter();
+        var frame = TraceFrame.Build(packet);
         var clock = new ManualClock(SystemClock.Instance.NowUs);
         var dp = new Datapath(new ConntrackEngine(clock), clock);
         foreach (var f in flows) dp.AddFlow(f);
-        foreach (var p in ReplayJob.PortNumbers(flows, Array.Empty<ReplayInput>()).Append(sel.Match.Value.InPort))
+        foreach (var p in ReplayJob.PortNumbers(flows, Array.Empty<ReplayInput>()).Append(packet.Value.InPort))
             if (!dp.Ports.ContainsKey(p)) dp.AddPort(new InMemoryPort(p, p.ToString()));
         var trace = new PacketTrace();
-        var packet = Packet.From(frame, sel.Match.Value.InPort);
+        var pkt = Packet.From(frame, packet.Value.InPort);
         var key = new FlowKey();
-        PacketParser.Parse(packet.Span, packet.InPort, ref key);
+        PacketParser.Parse(pkt.Span, pkt.InPort, ref key);
         output.WriteLine($"Flow: {DescribeKey(key)}");
-        dp.Receive(packet, trace);
+        dp.Receive(pkt, trace);
         Print(trace, output);
-        return 0;
+        return output.ToString();
     }
 
     public static void Print(PacketTrace trace, TextWriter output)

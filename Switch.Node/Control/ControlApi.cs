@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Switch.Contracts.Control;
+
+namespace Switch.Node.Control;
+
+/// <summary>
+/// The node's HTTP control API over any <see cref="ISwitchControl"/> (one node or the cluster): JSON in and
+/// out, and every failure answered as an <see cref="ErrorResponse"/>, so the CLI always has one line to print
+/// and never an HTML page.
+/// </summary>
+public static class ControlApi
+{
+    public static void MapControlApi(this WebApplication app, ISwitchControl control, Func<bool>? ready = null)
+    {
+        var log = app.Logger;
+        app.Use(async (ctx, next) =>
+        {
+            try { await next(ctx); }
+            catch (ControlException e) { await Error(ctx, e.Status, e.Message); }
+            catch (JsonException e) { await Error(ctx, 400, "bad JSON: " + e.Message); }
+            catch (BadHttpRequestException e) { await Error(ctx, e.StatusCode, e.Message); }
+            catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested) { }
+            catch (Exception e)
+            {
+                log.LogError(e, "control API {Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
+                await Error(ctx, 500, e.Message);
+            }
+        });
+        // Unknown paths and wrong methods end with an empty 404/405; give them a body the CLI can print.
+        app.UseStatusCodePages(async sc =>
+        {
+            var ctx = sc.HttpContext;
+            await Error(ctx, ctx.Response.StatusCode, ctx.Response.StatusCode switch
+            {
+                404 => $"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}",
+                405 => $"method {ctx.Request.Method} not allowed on {ctx.Request.Path}",
+                int s => $"HTTP {s}",
+            });
+        });
+
+        // Explicit Task<IResult> lambdas: an untyped async lambda over HttpContext binds to the RequestDelegate
+        // overload, which silently drops the result and answers 200 with an empty body.
+        app.MapPost("/flows", async Task<IResult> (HttpContext c) =>
+            Json(await control.AddFlowsAsync(await Body<AddFlowsRequest>(c), c.RequestAborted)));
+        app.MapPost("/flows/mod", async Task<IResult> (HttpContext c) =>
+            Json(await control.ModFlowsAsync(await Body<ModFlowsRequest>(c), c.RequestAborted)));
+        app.MapPost("/flows/del", async Task<IResult> (HttpContext c) =>
+            Json(await control.DelFlowsAsync(await Body<DelFlowsRequest>(c), c.RequestAborted)));
+        app.MapGet("/flows", async Task<IResult> (HttpContext c) =>
+            Json(new { flows = await control.DumpFlowsAsync(NonEmpty(c.Request.Query["match"]), c.RequestAborted) }));
+        app.MapGet("/conntrack", async Task<IResult> (HttpContext c) =>
+            Json(new { entries = await control.DumpConntrackAsync(Zone(c.Request.Query["zone"]), c.RequestAborted) }));
+        app.MapPost("/conntrack/flush", async Task<IResult> (HttpContext c) =>
+            Json(await control.FlushConntrackAsync(await Body<FlushConntrackRequest>(c), c.RequestAborted)));
+        app.MapPost("/trace", async Task<IResult> (HttpContext c) =>
+            Json(new { text = await control.TraceAsync(await Body<TraceRequest>(c), c.RequestAborted) }));
+        app.MapPost("/packet-out", async Task<IResult> (HttpContext c) =>
+            Json(await control.PacketOutAsync(await Body<PacketOutRequest>(c), c.RequestAborted)));
+        app.MapGet("/cluster", async Task<IResult> (HttpContext c) => Json(await control.ClusterAsync(c.RequestAborted)));
+        app.MapGet("/health/live", () => Results.Text("ok"));
+        app.MapGet("/health/ready", () => ready is null || ready()
+            ? Results.Text("ok")
+            : Results.Text("not ready", statusCode: StatusCodes.Status503ServiceUnavailable));
+    }
+
+    private static IResult Json<T>(T value) => Results.Json(value, ControlJson.Options);
+
+    private static async Task<T> Body<T>(HttpContext c) where T : class
+    {
+        if (c.Request.ContentLength == 0) throw new ControlException(400, $"expected a JSON {typeof(T).Name} body");
+        var value = await JsonSerializer.DeserializeAsync<T>(c.Request.Body, ControlJson.Options, c.RequestAborted);
+        return value ?? throw new ControlException(400, $"expected a JSON {typeof(T).Name} body, got null");
+    }
+
+    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    private static ushort? Zone(string? s)
+    {
+        if (string.IsNullOrEmpty(s)) return null;
+        return ushort.TryParse(s, out var z) ? z : throw new ControlException(400, $"zone: expected a number 0-65535, got '{s}'");
+    }
+
+    private static async Task Error(HttpContext ctx, int status, string message)
+    {
+        if (ctx.Response.HasStarted) return;
+        ctx.Response.Clear();
+        ctx.Response.StatusCode = status;
+        await ctx.Response.WriteAsJsonAsync(new ErrorResponse(message), ControlJson.Options);
+    }
+}

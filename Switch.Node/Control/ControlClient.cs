@@ -1,0 +1,87 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Switch.Contracts.Control;
+
+namespace Switch.Node.Control;
+
+/// <summary>
+/// The control API seen from outside: one typed call per endpoint. Every failure becomes a
+/// <see cref="ControlClientException"/> carrying the server's <see cref="ErrorResponse"/> message, or
+/// "cannot reach seed URL: reason" when no answer came, so callers have one line to show.
+/// </summary>
+public sealed class ControlClient : IDisposable
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    private readonly HttpClient _http;
+
+    public ControlClient(string baseUrl, TimeSpan? timeout = null)
+    {
+        BaseUrl = baseUrl.TrimEnd('/');
+        _http = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = timeout ?? DefaultTimeout };
+    }
+
+    public string BaseUrl { get; }
+
+    public Task<FlowModResult> AddFlowsAsync(AddFlowsRequest r) => Post<AddFlowsRequest, FlowModResult>("flows", r);
+    public Task<FlowModResult> ModFlowsAsync(ModFlowsRequest r) => Post<ModFlowsRequest, FlowModResult>("flows/mod", r);
+    public Task<FlowModResult> DelFlowsAsync(DelFlowsRequest r) => Post<DelFlowsRequest, FlowModResult>("flows/del", r);
+
+    public async Task<IReadOnlyList<string>> DumpFlowsAsync(string? match) =>
+        (await Get<FlowsAnswer>("flows" + Query("match", match))).Flows;
+
+    public async Task<IReadOnlyList<string>> DumpConntrackAsync(ushort? zone) =>
+        (await Get<EntriesAnswer>("conntrack" + Query("zone", zone?.ToString()))).Entries;
+
+    public Task<FlushConntrackResult> FlushConntrackAsync(FlushConntrackRequest r) =>
+        Post<FlushConntrackRequest, FlushConntrackResult>("conntrack/flush", r);
+
+    public async Task<string> TraceAsync(TraceRequest r) => (await Post<TraceRequest, TextAnswer>("trace", r)).Text;
+    public Task<PacketOutResult> PacketOutAsync(PacketOutRequest r) => Post<PacketOutRequest, PacketOutResult>("packet-out", r);
+    public Task<ClusterStatus> ClusterAsync() => Get<ClusterStatus>("cluster");
+
+    // The answers that wrap a list or a text in an object (so the API can grow fields without breaking clients).
+    private sealed record FlowsAnswer(IReadOnlyList<string> Flows);
+    private sealed record EntriesAnswer(IReadOnlyList<string> Entries);
+    private sealed record TextAnswer(string Text);
+
+    private static string Query(string name, string? value) =>
+        string.IsNullOrEmpty(value) ? "" : $"?{name}={Uri.EscapeDataString(value)}";
+
+    private Task<TRes> Get<TRes>(string path) => Send<TRes>(() => _http.GetAsync(path));
+
+    private Task<TRes> Post<TReq, TRes>(string path, TReq body) =>
+        Send<TRes>(() => _http.PostAsJsonAsync(path, body, ControlJson.Options));
+
+    private async Task<TRes> Send<TRes>(Func<Task<HttpResponseMessage>> call)
+    {
+        HttpResponseMessage res;
+        try { res = await call(); }
+        catch (HttpRequestException e) { throw Unreachable(e.Message, e); }
+        catch (TaskCanceledException e) { throw Unreachable($"no answer within {_http.Timeout.TotalSeconds:0} s", e); }
+        using (res)
+        {
+            string body = await res.Content.ReadAsStringAsync();
+            if (!res.IsSuccessStatusCode)
+                throw new ControlClientException((int)res.StatusCode, ErrorText(body) ?? $"HTTP {(int)res.StatusCode} {res.ReasonPhrase} from {BaseUrl}");
+            try
+            {
+                return JsonSerializer.Deserialize<TRes>(body, ControlJson.Options)
+                    ?? throw new JsonException("null answer");
+            }
+            catch (JsonException e)
+            {
+                throw new ControlClientException((int)res.StatusCode, $"unexpected answer from {BaseUrl}: {e.Message}", e);
+            }
+        }
+    }
+
+    private ControlClientException Unreachable(string reason, Exception e) => new(0, $"cannot reach seed {BaseUrl}: {reason}", e);
+
+    private static string? ErrorText(string body)
+    {
+        try { return JsonSerializer.Deserialize<ErrorResponse>(body, ControlJson.Options)?.Error; }
+        catch (JsonException) { return null; }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,213 @@
+using Switch.Actors.Conntrack;
+using Switch.Actors.Datapath;
+using Switch.Actors.Packets;
+using Switch.Actors.Ports;
+using Switch.Contracts;
+using Switch.Contracts.Control;
+using Switch.Node.Commands;
+
+namespace Switch.Node.Control;
+
+/// <summary>
+/// The control interface of a single node: one <see cref="Datapath"/> with an in-process conntrack on the
+/// system clock. The datapath is single-threaded by design, and HTTP requests arrive on many threads, so
+/// every request runs under one lock; requests are short (a flow-mod, a dump, a few frames).
+/// </summary>
+public sealed class LocalSwitchControl : ISwitchControl, IDisposable
+{
+    /// <summary>Frames an on-demand port keeps before it forgets them: nothing reads them on a lone node, and a
+    /// long-running node must not grow without bound.</summary>
+    private const int OnDemandPortFrames = 4096;
+
+    /// <summary>The <see cref="PacketOutFrame.Drop"/> of a fragment held by conntrack until its datagram is whole.</summary>
+    public const string HeldForReassembly = "held:reassembly";
+
+    private readonly Lock _lock = new();
+    private readonly Datapath _dp;
+    private readonly ConntrackEngine _ct;
+    private readonly IClock _clock;
+    private readonly Dictionary<uint, long> _clearedAt = new();
+    private long _version;
+    private bool _disposed;
+
+    public LocalSwitchControl(string name, IClock? clock = null)
+    {
+        Name = name;
+        _clock = clock ?? SystemClock.Instance;
+        _ct = new ConntrackEngine(_clock);
+        _dp = new Datapath(_ct, _clock);
+    }
+
+    public string Name { get; }
+    /// <summary>Where this node's control API listens, for the cluster view; set once the host has bound.</summary>
+    public string ApiUrl { get; set; } = "";
+    public long Version { get { lock (_lock) return _version; } }
+
+    /// <summary>Adds a configured port (pcap capture, MTU); replaces an on-demand one with the same number.</summary>
+    public void AddPort(IPort port)
+    {
+        lock (_lock)
+        {
+            if (_dp.Ports.TryGetValue(port.Number, out var old)) old.Dispose();
+            _dp.AddPort(port);
+        }
+    }
+
+    public IReadOnlyDictionary<uint, IPort> Ports { get { lock (_lock) return new Dictionary<uint, IPort>(_dp.Ports); } }
+
+    public Task<FlowModResult> AddFlowsAsync(AddFlowsRequest request, CancellationToken ct = default)
+    {
+        var flows = FlowRequestText.ParseBatch(request.Flows);
+        lock (_lock)
+        {
+            foreach (var f in flows) _dp.AddFlow(f);
+            EnsurePorts(flows);
+            return Task.FromResult(new FlowModResult(flows.Count, ++_version));
+        }
+    }
+
+    public Task<FlowModResult> ModFlowsAsync(ModFlowsRequest request, CancellationToken ct = default)
+    {
+        var sel = FlowRequestText.Parse(request.Flow, FlowTextMode.Add, "flow");
+        lock (_lock)
+        {
+            _dp.ExpireFlows();
+            int n = _dp.Tables.Modify(sel, request.Strict, _clock.NowUs);
+            // As ovs-ofctl (OpenFlow 1.0), a strict mod-flows that selects nothing adds its flow: that is a change too.
+            if (n == 0 && request.Strict) n = 1;
+            EnsurePorts(new[] { sel });
+            return Task.FromResult(new FlowModResult(n, n > 0 ? ++_version : _version));
+        }
+    }
+
+    public Task<FlowModResult> DelFlowsAsync(DelFlowsRequest request, CancellationToken ct = default)
+    {
+        var sel = FlowRequestText.Parse(request.Match, FlowTextMode.Select, "match");
+        lock (_lock)
+        {
+            int n = _dp.Tables.Delete(sel, request.Strict);
+            return Task.FromResult(new FlowModResult(n, n > 0 ? ++_version : _version));
+        }
+    }
+
+    public Task<IReadOnlyList<string>> DumpFlowsAsync(string? match, CancellationToken ct = default)
+    {
+        Flow? sel = string.IsNullOrWhiteSpace(match) ? null : FlowRequestText.Parse(match, FlowTextMode.Select, "match");
+        lock (_lock)
+        {
+            _dp.ExpireFlows();
+            return Task.FromResult<IReadOnlyList<string>>(_dp.Tables.Dump(_clock.NowUs, sel).ToList());
+        }
+    }
+
+    public Task<IReadOnlyList<string>> DumpConntrackAsync(ushort? zone, CancellationToken ct = default)
+    {
+        lock (_lock) return Task.FromResult(_ct.DumpConntrack(zone));
+    }
+
+    public Task<FlushConntrackResult> FlushConntrackAsync(FlushConntrackRequest request, CancellationToken ct = default)
+    {
+        var filter = string.IsNullOrWhiteSpace(request.Tuple) ? null : CtTupleText.Parse(request.Tuple);
+        lock (_lock) return Task.FromResult(new FlushConntrackResult(_ct.Flush(request.Zone, filter)));
+    }
+
+    public Task<string> TraceAsync(TraceRequest request, CancellationToken ct = default)
+    {
+        var sel = FlowRequestText.Parse(request.Packet, FlowTextMode.Select, "packet description");
+        List<Flow> copies;
+        lock (_lock)
+        {
+            _dp.ExpireFlows();
+            copies = _dp.Tables.All.SelectMany(t => t.Flows).Select(FlowRequestText.Copy).ToList();
+        }
+        // Outside the lock: the trace runs on copies in a datapath of its own.
+        return Task.FromResult(TraceCommand.Trace(copies, sel.Match));
+    }
+
+    public Task<PacketOutResult> PacketOutAsync(PacketOutRequest request, CancellationToken ct = default)
+    {
+        if (request.Node is { Length: > 0 } node && node != Name)
+            throw new ControlException(404, $"no node '{node}' (this is the single node '{Name}')");
+        if (request.InPort == 0 || (request.InPort >= OfPorts.Max && request.InPort != OfPorts.Local))
+            throw new ControlException(400, $"in_port: expected a port 1-{OfPorts.Max - 1} or LOCAL, got {request.InPort}");
+        if (request.PacketsHex.Count == 0) throw new ControlException(400, "no packets given");
+        var frames = request.PacketsHex.Select((h, i) => HexFrame.Parse(h, $"packet {i + 1}")).ToList();
+        var answers = new List<PacketOutFrame>(frames.Count);
+        lock (_lock)
+        {
+            EnsurePort(request.InPort);
+            for (int i = 0; i < frames.Count; i++)
+            {
+                var trace = new PacketTrace();
+                _dp.Receive(Packet.From(frames[i], request.InPort, _clock.NowUs), trace);
+                answers.Add(Answer(i + 1, trace));
+            }
+            TrimOnDemandPorts();
+        }
+        return Task.FromResult(new PacketOutResult(Name, answers));
+    }
+
+    /// <summary>The frame's final conntrack view (the last ct action it went through) and where it went.</summary>
+    public static PacketOutFrame Answer(int index, PacketTrace t)
+    {
+        var c = t.Ct.Count > 0 ? t.Ct[^1] : null;
+        var outputs = t.Outputs.Distinct().ToList();
+        // A fragment conntrack keeps for reassembly has neither outputs nor a drop: say where it went.
+        string? drop = outputs.Count > 0 ? null : t.DropReason ?? (c?.Verdict == "Stolen" ? HeldForReassembly : null);
+        return new PacketOutFrame(index, TraceJson.CtStateText(c?.State ?? 0), c?.Zone ?? 0, c?.Mark ?? 0, outputs, drop);
+    }
+
+    public Task<ClusterStatus> ClusterAsync(CancellationToken ct = default)
+    {
+        int connections;
+        lock (_lock) connections = _ct.Count;
+        var self = new MemberStatus(Name, "local", "Up", new[] { "single-node" }, ApiUrl, 0, connections, Self: true);
+        return Task.FromResult(new ClusterStatus(Name, new[] { self }));
+    }
+
+    /// <summary>Flows loaded at start (from a file already parsed with its file/line errors).</summary>
+    public void Load(IEnumerable<Flow> flows)
+    {
+        var list = flows.ToList();
+        lock (_lock)
+        {
+            foreach (var f in list) _dp.AddFlow(f);
+            EnsurePorts(list);
+            if (list.Count > 0) _version++;
+        }
+    }
+
+    /// <summary>Every port a flow outputs to exists, so output, FLOOD and NORMAL reach it (as replay does).</summary>
+    private void EnsurePorts(IEnumerable<Flow> flows)
+    {
+        foreach (var p in ReplayJob.PortNumbers(flows, Array.Empty<ReplayInput>())) EnsurePort(p);
+    }
+
+    private void EnsurePort(uint no)
+    {
+        if (!_dp.Ports.ContainsKey(no)) _dp.AddPort(new InMemoryPort(no, OfPorts.Name(no)));
+    }
+
+    private void TrimOnDemandPorts()
+    {
+        foreach (var (no, p) in _dp.Ports)
+        {
+            if (p is not InMemoryPort m) continue;
+            _clearedAt.TryGetValue(no, out var at);
+            if (m.Counters.TxPackets - at < OnDemandPortFrames) continue;
+            m.Clear();
+            _clearedAt[no] = m.Counters.TxPackets;
+        }
+    }
+
+    /// <summary>Closes the ports, which flushes pcap captures to disk.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            foreach (var p in _dp.Ports.Values) p.Dispose();
+        }
+    }
+}

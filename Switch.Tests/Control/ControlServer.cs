@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Switch.Actors.Packets;
+using Switch.Contracts.Control;
+using Switch.Node.Commands;
+using Switch.Node.Control;
+using Xunit;
+using static Switch.Actors.Packets.FrameBuilder;
+
+namespace Switch.Tests.Control;
+
+/// <summary>A single node's control API on 127.0.0.1 (a port the OS picks), started fresh for each test.</summary>
+public abstract class ControlServer : IAsyncLifetime
+{
+    protected LocalSwitchControl Control { get; } = new("n1");
+    protected WebApplication App { get; private set; } = null!;
+    protected HttpClient Http { get; private set; } = null!;
+    protected string Url { get; private set; } = "";
+    protected virtual Func<bool>? Ready => null;
+    protected virtual ISwitchControl Served => Control;
+
+    public async Task InitializeAsync()
+    {
+        App = ControlHost.Build("http://127.0.0.1:0", Served, Ready);
+        await App.StartAsync();
+        Url = ControlHost.BoundUrl(App);
+        Control.ApiUrl = Url;
+        Http = new HttpClient { BaseAddress = new Uri(Url + "/"), Timeout = TimeSpan.FromSeconds(5) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Control.Dispose();
+    }
+
+    public const string A = "10.0.0.1", B = "10.0.0.2";
+
+    protected static string Hex(byte[] frame) => HexFrame.Format(frame);
+    protected static string SynAToB => Hex(TcpV4(A, B, 40000, 80, Syn, 1000, 0));
+    protected static string SynAckBToA => Hex(TcpV4(B, A, 80, 40000, Syn | Ack, 5000, 1001, dlSrc: MacB, dlDst: MacA));
+
+    protected async Task<T> PostOk<T>(string path, object body)
+    {
+        using var res = await Http.PostAsJsonAsync(path, body, ControlJson.Options);
+        Assert.True(res.IsSuccessStatusCode, $"{path}: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
+        return (await res.Content.ReadFromJsonAsync<T>(ControlJson.Options))!;
+    }
+
+    /// <summary>Posts and expects an error: returns the status and the ErrorResponse message.</summary>
+    protected async Task<(HttpStatusCode Status, string Error)> PostError(string path, object body)
+    {
+        using var res = await Http.PostAsJsonAsync(path, body, ControlJson.Options);
+        return (res.StatusCode, await ErrorOf(res));
+    }
+
+    protected static async Task<string> ErrorOf(HttpResponseMessage res)
+    {
+        Assert.False(res.IsSuccessStatusCode);
+        Assert.Equal("application/json", res.Content.Headers.ContentType?.MediaType);
+        return (await res.Content.ReadFromJsonAsync<ErrorResponse>(ControlJson.Options))!.Error;
+    }
+
+    protected async Task<List<string>> Flows(string? match = null)
+    {
+        var q = match is null ? "flows" : "flows?match=" + Uri.EscapeDataString(match);
+        return (await Http.GetFromJsonAsync<FlowsAnswer>(q, ControlJson.Options))!.Flows;
+    }
+
+    protected async Task<List<string>> Conntrack(ushort? zone = null) =>
+        (await Http.GetFromJsonAsync<EntriesAnswer>(zone is null ? "conntrack" : $"conntrack?zone={zone}", ControlJson.Options))!.Entries;
+
+    protected sealed record FlowsAnswer(List<string> Flows);
+    protected sealed record EntriesAnswer(List<string> Entries);
+    protected sealed record TextAnswer(string Text);
+
+    protected Task AddFirewall() => PostOk<FlowModResult>("flows", new AddFlowsRequest(
+        SamplesCommand.Firewall.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#').ToList()));
+
+    /// <summary>A port nothing listens on: bound by the OS, then closed.</summary>
+    public static int ClosedPort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+}

@@ -1,0 +1,38 @@
+using Switch.Node;
+using Switch.Node.Commands;
+using Xunit;
+
+namespace Switch.Tests.Control;
+
+public class NodeConfigTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dswitch-cfg-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string json) { var p = Path.Combine(_dir, "n.json"); File.WriteAllText(p, json); return p; }
+
+    [Fact]
+    public void Paths_are_relative_to_the_config_file_and_defaults_fill_the_rest()
+    {
+        var c = NodeConfig.Load(Write("""{"name":"n2","flows":"f.flows","ports":{"1":{"pcapOut":"out/p1.pcap","mtu":1500},"LOCAL":{}}}"""));
+        Assert.Equal(("n2", NodeConfig.DefaultApi), (c.Name, c.Api));
+        Assert.Equal(Path.Combine(_dir, "f.flows"), c.Flows);
+        Assert.Equal(Path.Combine(_dir, "out/p1.pcap"), c.Ports["1"].PcapOut);
+        Assert.Equal(1500, c.Ports["1"].Mtu);
+        Assert.Equal(0xfffeu, NodeConfig.PortNumber("LOCAL"));
+    }
+
+    [Theory]
+    [InlineData("""{"name":"n1","shards":4}""", "shards")]
+    [InlineData("""{"name":"n1","ports":{"0":{}}}""", "expected a port number")]
+    [InlineData("""{"name":"n1","api":"https://0.0.0.0:1"}""", "http://")]
+    [InlineData("""{"name":"n1","ports":{"1":{"mtu":-1}}}""", "mtu")]
+    [InlineData("""{"name":""}""", "name")]
+    [InlineData("""{"name":"n1",""", "n.json")]
+    public void Mistakes_are_usage_errors_naming_the_file(string json, string says)
+    {
+        var e = Assert.Throws<UsageException>(() => NodeConfig.Load(Write(json)));
+        Assert.Contains(says, e.Message);
+        Assert.StartsWith(Path.Combine(_dir, "n.json"), e.Message);
+    }
+}
