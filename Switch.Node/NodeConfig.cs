@@ -22,6 +22,8 @@ public sealed record NodeConfig
     public string? Flows { get; init; }
     /// <summary>Configured ports by number; ports a flow outputs to but not listed here are in-memory.</summary>
     public Dictionary<string, NodeConfigPort> Ports { get; init; } = new();
+    /// <summary>When present, the node is a cluster member (see <see cref="NodeConfigCluster"/>).</summary>
+    public NodeConfigCluster? Cluster { get; init; }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -54,6 +56,14 @@ public sealed record NodeConfig
         if (string.IsNullOrWhiteSpace(Name)) throw new UsageException($"{source}: name must not be empty");
         if (!Uri.TryCreate(Api, UriKind.Absolute, out var u) || u.Scheme != Uri.UriSchemeHttp)
             throw new UsageException($"{source}: api must be an http:// URL, got '{Api}'");
+        if (Cluster is { } cl)
+        {
+            if (cl.Port is < 0 or > 65535) throw new UsageException($"{source}: cluster.port must be 0-65535, got {cl.Port}");
+            if (cl.Shards < 1) throw new UsageException($"{source}: cluster.shards must be at least 1, got {cl.Shards}");
+            foreach (var seed in cl.Seeds)
+                if (!seed.StartsWith("akka.tcp://dswitch@", StringComparison.Ordinal))
+                    throw new UsageException($"{source}: cluster.seeds: expected akka.tcp://dswitch@HOST:PORT, got '{seed}'");
+        }
         foreach (var (key, p) in Ports)
         {
             if (PortNumber(key) is null)

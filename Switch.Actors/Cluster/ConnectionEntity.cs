@@ -63,7 +63,8 @@ public sealed class ConnectionEntity : UntypedActor, IWithTimers, IWithUnbounded
                 Sender.Tell(new DumpEntityReply(_engine.DumpConntrack(d.Zone).ToArray()));
                 break;
             case FlushEntity f:
-                Sender.Tell(new FlushEntityReply(_engine.Flush(f.Zone)));
+                // The tuple text was checked by the control plane before it fanned out.
+                Sender.Tell(new FlushEntityReply(_engine.Flush(f.Zone, string.IsNullOrWhiteSpace(f.Tuple) ? null : CtTupleText.Parse(f.Tuple))));
                 Withdraw();
                 StopIfEmpty();
                 break;

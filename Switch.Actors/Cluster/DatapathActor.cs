@@ -19,9 +19,11 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
 {
     public const string Name = "datapath";
     private sealed class Tick { public static readonly Tick Instance = new(); }
+    /// <summary>Local only: the control API's address once its web host is bound.</summary>
+    public sealed record SetApiUrl(string Url);
 
     private readonly string _node;
-    private readonly string _apiUrl;
+    private string _apiUrl;
     private readonly IClock _clock;
     private readonly Datapath.Datapath _dp;
     private readonly ClusterConntrack _ct;
@@ -82,6 +84,9 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 break;
             case DumpFlows d:
                 Sender.Tell(Dump(d));
+                break;
+            case SetApiUrl u:
+                _apiUrl = u.Url;
                 break;
             case GetNodeInfo:
                 Sender.Tell(new NodeInfo(_node, _apiUrl, 0, 0));

@@ -31,6 +31,6 @@ public sealed record DumpEntity(string EntityId, ushort? Zone) : IClusterMessage
 public sealed record DumpEntityReply(string[] Lines) : IClusterMessage;
 
 /// <summary>Removes the entity's entries (optionally only one zone); the entity stops when it holds nothing.</summary>
-public sealed record FlushEntity(string EntityId, ushort? Zone) : IClusterMessage;
+public sealed record FlushEntity(string EntityId, ushort? Zone, string? Tuple = null) : IClusterMessage;
 
 public sealed record FlushEntityReply(int Removed) : IClusterMessage;

@@ -50,7 +50,8 @@ public sealed class ClusterNode : IAsyncDisposable
         return ConfigurationFactory.ParseString($$"""
             akka {
               loglevel = WARNING
-              stdout-loglevel = WARNING
+              stdout-loglevel = OFF
+              loggers = ["Switch.Actors.Cluster.StderrLogger, Switch.Actors"]
               actor {
                 provider = cluster
                 serializers { hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion" }

@@ -25,6 +25,7 @@ public static class RunCommand
     /// <summary>Runs the node until a signal or <paramref name="stop"/>.</summary>
     public static async Task<int> RunAsync(NodeConfig config, TextWriter output, CancellationToken stop = default)
     {
+        if (config.Cluster is not null) return await RunClusterAsync(config, output, stop);
         // Flows first: a bad flow file must stop the node before it opens capture files or a port.
         var flows = config.Flows is null ? new() : FlowFile.Load(config.Flows);
         using var control = new LocalSwitchControl(config.Name);
@@ -45,6 +46,51 @@ public static class RunCommand
         output.WriteLine($"dswitch {config.Name}: control API on {control.ApiUrl}");
         output.Flush();
         await app.WaitForShutdownAsync(stop);
+        return 0;
+    }
+
+    /// <summary>A cluster member: joins the cluster, serves the same control API over the cluster's state.</summary>
+    private static async Task<int> RunClusterAsync(NodeConfig config, TextWriter output, CancellationToken stop)
+    {
+        var flows = config.Flows is null ? null : FlowFile.Load(config.Flows);
+        var ports = new List<IPort>();
+        foreach (var (key, p) in config.Ports)
+        {
+            uint no = NodeConfig.PortNumber(key)!.Value;
+            string name = Actors.Datapath.OfPorts.Name(no);
+            if (p.PcapOut is null) { ports.Add(new InMemoryPort(no, name, p.Mtu)); continue; }
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(p.PcapOut))!);
+            ports.Add(new PcapFilePort(no, name, p.PcapOut, p.Mtu));
+        }
+        var cl = config.Cluster!;
+        var options = new Cluster.ClusterNodeOptions
+        {
+            Name = config.Name, Host = cl.Host, Port = cl.Port, Seeds = cl.Seeds, Shards = cl.Shards,
+            StableAfter = TimeSpan.FromSeconds(cl.StableAfterSeconds),
+        };
+        var node = new Cluster.ClusterNode(options, ports);
+        try
+        {
+            var control = new Cluster.ClusterSwitchControl(node);
+            await using var app = ControlHost.Build(config.Api, control,
+                () => node.Cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up);
+            await app.StartAsync(stop);
+            var url = ControlHost.BoundUrl(app);
+            node.Datapath.Tell(new Actors.Cluster.DatapathActor.SetApiUrl(url), Akka.Actor.ActorRefs.NoSender);
+            var up = new TaskCompletionSource();
+            node.Cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            await up.Task.WaitAsync(stop);
+            if (flows is not null && flows.Count > 0)
+                await control.AddFlowsAsync(new Contracts.Control.AddFlowsRequest(flows.Select(f => f.ToString()).ToList()), stop);
+            output.WriteLine($"dswitch {config.Name}: control API on {url}, cluster member {node.Address}");
+            output.Flush();
+            await app.WaitForShutdownAsync(stop);
+        }
+        finally
+        {
+            await node.DisposeAsync();
+            foreach (var p in ports) p.Dispose();
+        }
         return 0;
     }
 }

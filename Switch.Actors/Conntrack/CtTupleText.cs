@@ -7,7 +7,7 @@ using Switch.Actors.Conntrack;
 using Switch.Actors.Packets;
 using Switch.Contracts.Control;
 
-namespace Switch.Node.Control;
+namespace Switch.Actors.Conntrack;
 
 /// <summary>
 /// The optional connection tuple of flush-conntrack, in either of the forms a user has at hand: the OVS

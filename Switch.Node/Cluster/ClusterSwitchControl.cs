@@ -1,0 +1,161 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Switch.Actors.Cluster;
+using Switch.Actors.Conntrack;
+using Switch.Actors.Datapath;
+using Switch.Contracts.Cluster;
+using Switch.Contracts.Control;
+using Switch.Node.Commands;
+using Switch.Node.Control;
+using AkkaMemberStatus = Akka.Cluster.MemberStatus;
+using MemberStatus = Switch.Contracts.Control.MemberStatus;
+
+namespace Switch.Node.Cluster;
+
+/// <summary>
+/// The control API of a cluster member: flow changes go to the flow-manager singleton (one order cluster-wide,
+/// answered once every member runs them); conntrack dumps and flushes fan out to every member's shard region;
+/// packet-out enters the named member's datapath.
+/// </summary>
+public sealed class ClusterSwitchControl : ISwitchControl
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private readonly ClusterNode _node;
+
+    public ClusterSwitchControl(ClusterNode node) => _node = node;
+
+    private ActorSystem System => _node.System;
+
+    public Task<FlowModResult> AddFlowsAsync(AddFlowsRequest request, CancellationToken ct = default) =>
+        Command(new FlowCommand(FlowCommandKind.Add, request.Flows.ToArray(), false), ct);
+
+    public Task<FlowModResult> ModFlowsAsync(ModFlowsRequest request, CancellationToken ct = default) =>
+        Command(new FlowCommand(FlowCommandKind.Modify, new[] { request.Flow }, request.Strict), ct);
+
+    public Task<FlowModResult> DelFlowsAsync(DelFlowsRequest request, CancellationToken ct = default) =>
+        Command(new FlowCommand(FlowCommandKind.Delete, string.IsNullOrWhiteSpace(request.Match) ? Array.Empty<string>() : new[] { request.Match }, request.Strict), ct);
+
+    private async Task<FlowModResult> Command(FlowCommand cmd, CancellationToken ct)
+    {
+        if (cmd.Kind == FlowCommandKind.Add && cmd.Lines.Length == 0) throw new ControlException(400, "no flows given");
+        FlowCommandResult r;
+        try { r = await _node.FlowManagerProxy.Ask<FlowCommandResult>(cmd, Timeout, ct); }
+        catch (AskTimeoutException) { throw new ControlException(503, "the cluster's flow manager did not answer (is a majority of the cluster up?)"); }
+        if (r.Error is null) return new FlowModResult(r.Affected, r.Version);
+        // Replication problems are the cluster's, not the request's.
+        throw new ControlException(r.Error.StartsWith("flow change", StringComparison.Ordinal) ? 503 : 400, r.Error);
+    }
+
+    public async Task<IReadOnlyList<string>> DumpFlowsAsync(string? match, CancellationToken ct = default)
+    {
+        var r = await _node.Datapath.Ask<DumpFlowsReply>(new DumpFlows(match), Timeout, ct);
+        if (r.Error is not null) throw new ControlException(400, r.Error);
+        return r.Lines;
+    }
+
+    /// <summary>Entity ids of every member's conntrack region (connections only).</summary>
+    private async Task<List<(Member Member, string[] Entities)>> EntitiesByMember(CancellationToken ct)
+    {
+        var result = new List<(Member, string[])>();
+        foreach (var m in UpMembers())
+        {
+            var region = System.ActorSelection(new RootActorPath(m.Address) / "system" / "sharding" / ConntrackRegion.Name);
+            try
+            {
+                var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5), ct);
+                result.Add((m, state.Shards.SelectMany(s => s.EntityIds).Where(id => id.StartsWith(CtRouting.ConnectionPrefix, StringComparison.Ordinal)).ToArray()));
+            }
+            catch (AskTimeoutException) { throw new ControlException(503, $"member {m.Address} did not answer"); }
+        }
+        return result;
+    }
+
+    private IEnumerable<Member> UpMembers() => _node.Cluster.State.Members.Where(m => m.Status == AkkaMemberStatus.Up);
+
+    public async Task<IReadOnlyList<string>> DumpConntrackAsync(ushort? zone, CancellationToken ct = default)
+    {
+        var lines = new List<string>();
+        foreach (var (_, ids) in await EntitiesByMember(ct))
+        {
+            var replies = await Task.WhenAll(ids.Select(id => _node.Region.Ask<DumpEntityReply>(new DumpEntity(id, zone), Timeout, ct)));
+            foreach (var r in replies) lines.AddRange(r.Lines);
+        }
+        lines.Sort(StringComparer.Ordinal);
+        return lines;
+    }
+
+    public async Task<FlushConntrackResult> FlushConntrackAsync(FlushConntrackRequest request, CancellationToken ct = default)
+    {
+        if (!string.IsNullOrWhiteSpace(request.Tuple)) CtTupleText.Parse(request.Tuple); // bad text: 400 before anything changes
+        int removed = 0;
+        foreach (var (_, ids) in await EntitiesByMember(ct))
+        {
+            var replies = await Task.WhenAll(ids.Select(id => _node.Region.Ask<FlushEntityReply>(new FlushEntity(id, request.Zone, request.Tuple), Timeout, ct)));
+            removed += replies.Sum(r => r.Removed);
+        }
+        return new FlushConntrackResult(removed);
+    }
+
+    public async Task<string> TraceAsync(TraceRequest request, CancellationToken ct = default)
+    {
+        var sel = FlowRequestText.Parse(request.Packet, FlowTextMode.Select, "packet description");
+        var lines = await DumpFlowsAsync(null, ct);
+        // The trace runs on copies of this member's flows with a conntrack of its own: it changes nothing.
+        var flows = lines.Select(l => FlowParser.Parse(l)).ToList();
+        return TraceCommand.Trace(flows, sel.Match);
+    }
+
+    public async Task<PacketOutResult> PacketOutAsync(PacketOutRequest request, CancellationToken ct = default)
+    {
+        if (request.InPort == 0 || (request.InPort >= OfPorts.Max && request.InPort != OfPorts.Local))
+            throw new ControlException(400, $"in_port: expected a port 1-{OfPorts.Max - 1} or LOCAL, got {request.InPort}");
+        if (request.PacketsHex.Count == 0) throw new ControlException(400, "no packets given");
+        var frames = request.PacketsHex.Select((h, i) => HexFrame.Parse(h, $"packet {i + 1}")).ToArray();
+        IActorRef target = _node.Datapath;
+        if (request.Node is { Length: > 0 } name && name != _node.Options.Name)
+        {
+            var infos = await NodeInfos(ct);
+            var hit = infos.FirstOrDefault(i => i.Info?.Name == name);
+            if (hit.Info is null) throw new ControlException(404, $"no cluster member named '{name}' (members: {string.Join(", ", infos.Select(i => i.Info?.Name ?? i.Member.Address.ToString()))})");
+            target = await DatapathOf(hit.Member).ResolveOne(TimeSpan.FromSeconds(5), ct);
+        }
+        var r = await target.Ask<InjectFramesReply>(new InjectFrames(request.InPort, frames), Timeout, ct);
+        return new PacketOutResult(r.Node, r.Frames.Select(f => new PacketOutFrame(f.Index, TraceJson.CtStateText(f.CtState), f.CtZone, f.CtMark,
+            f.Outputs.Distinct().ToList(), f.Outputs.Length > 0 ? null : f.Drop ?? (f.CtState == 0 ? LocalSwitchControl.HeldForReassembly : null))).ToList());
+    }
+
+    private ActorSelection DatapathOf(Member m) => System.ActorSelection(new RootActorPath(m.Address) / "user" / DatapathActor.Name);
+
+    private async Task<List<(Member Member, NodeInfo? Info)>> NodeInfos(CancellationToken ct)
+    {
+        var list = new List<(Member, NodeInfo?)>();
+        foreach (var m in UpMembers())
+        {
+            try { list.Add((m, await DatapathOf(m).Ask<NodeInfo>(new GetNodeInfo(), TimeSpan.FromSeconds(5), ct))); }
+            catch (AskTimeoutException) { list.Add((m, null)); }
+        }
+        return list;
+    }
+
+    public async Task<ClusterStatus> ClusterAsync(CancellationToken ct = default)
+    {
+        var state = _node.Cluster.State;
+        var entities = (await EntitiesByMember(ct)).ToDictionary(e => e.Member.Address, e => e.Entities);
+        var infos = (await NodeInfos(ct)).ToDictionary(i => i.Member.Address, i => i.Info);
+        var members = new List<MemberStatus>();
+        foreach (var m in state.Members)
+        {
+            infos.TryGetValue(m.Address, out var info);
+            int shards = 0, conns = 0;
+            if (entities.TryGetValue(m.Address, out var ids))
+            {
+                conns = ids.Length;
+                shards = ids.Select(id => CtRouting.ShardId(id, _node.Options.Shards)).Distinct().Count();
+            }
+            members.Add(new MemberStatus(info?.Name ?? "?", m.Address.ToString(), m.Status.ToString(), m.Roles.ToList(),
+                info?.ApiUrl ?? "", shards, conns, m.Address.Equals(_node.Cluster.SelfAddress)));
+        }
+        return new ClusterStatus(state.Leader?.ToString() ?? "", members);
+    }
+}

@@ -1,0 +1,18 @@
+namespace Switch.Node;
+
+/// <summary>
+/// The "cluster" section of a node config: present, the node joins an Akka.NET cluster and conntrack is sharded
+/// across its members. <code>"cluster":{"host":"127.0.0.1","port":4053,"seeds":["akka.tcp://dswitch@127.0.0.1:4053"],"shards":30}</code>
+/// </summary>
+public sealed record NodeConfigCluster
+{
+    /// <summary>Address other members reach this node's Akka remoting on.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 4053;
+    /// <summary>Seed nodes (akka.tcp://dswitch@HOST:PORT); empty means this node starts the cluster.</summary>
+    public List<string> Seeds { get; init; } = new();
+    /// <summary>Conntrack shards: about ten per node of the largest cluster; the same on every member, fixed for the cluster's life.</summary>
+    public int Shards { get; init; } = 30;
+    /// <summary>Split-brain resolver stable-after, seconds (shorter re-homes sooner, downs more on pauses).</summary>
+    public int StableAfterSeconds { get; init; } = 7;
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Switch.Node.Commands;
+using Switch.Node.Control;
+using Xunit;
+using static Switch.Actors.Packets.FrameBuilder;
+
+namespace Switch.Tests.Cluster;
+
+/// <summary>Three real `dswitch run` processes forming a cluster on loopback, driven through `dswitch ctl`.</summary>
+[Collection("cluster")]
+public sealed class ClusterProcessTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dswitch-cluster-").FullName;
+    private readonly List<Process> _procs = new();
+
+    public void Dispose()
+    {
+        foreach (var p in _procs) { try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private (string Api, Process P) StartNode(int i, int akkaPort, int apiPort, string seed)
+    {
+        var cfg = Path.Combine(_dir, $"n{i}.json");
+        File.WriteAllText(cfg, $$"""
+            { "name": "n{{i}}", "api": "http://127.0.0.1:{{apiPort}}",
+              "ports": { "1": {}, "2": {} },
+              "cluster": { "host": "127.0.0.1", "port": {{akkaPort}}, "seeds": ["{{seed}}"], "shards": 30, "stableAfterSeconds": 3 } }
+            """);
+        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(typeof(Switch.Node.Program).Assembly.Location);
+        psi.ArgumentList.Add("run"); psi.ArgumentList.Add("--config"); psi.ArgumentList.Add(cfg);
+        var p = Process.Start(psi)!;
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginErrorReadLine();
+        _procs.Add(p);
+        return ($"http://127.0.0.1:{apiPort}", p);
+    }
+
+    private static string Ctl(params string[] args)
+    {
+        var o = new StringWriter(); var e = new StringWriter();
+        int rc = CtlCommand.Run(args, o, e);
+        Assert.True(rc == 0, $"ctl {string.Join(' ', args)} failed: {e}");
+        return o.ToString();
+    }
+
+    [Fact]
+    public async Task Three_processes_track_an_asymmetric_connection_as_one_entry()
+    {
+        int seedAkka = TestCluster.FreePort();
+        string seed = $"akka.tcp://dswitch@127.0.0.1:{seedAkka}";
+        var nodes = new[]
+        {
+            StartNode(1, seedAkka, TestCluster.FreePort(), seed),
+            StartNode(2, TestCluster.FreePort(), TestCluster.FreePort(), seed),
+            StartNode(3, TestCluster.FreePort(), TestCluster.FreePort(), seed),
+        };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        foreach (var (_, p) in nodes)
+        {
+            var line = await p.StandardOutput.ReadLineAsync(cts.Token);
+            Assert.True(line?.Contains("control API on") == true, $"expected the ready line, got: {line}");
+        }
+        string s1 = nodes[0].Api, s3 = nodes[2].Api;
+        var flows = Path.Combine(_dir, "fw.flows");
+        File.WriteAllText(flows, SamplesCommand.Firewall);
+        Ctl("--seed", s1, "add-flows", flows);
+        // The flows reach every node (read through node 3).
+        Assert.Contains("ct(table=1,zone=1)", Ctl("--seed", s3, "dump-flows"));
+
+        string Out(string node, byte[] frame) =>
+            Ctl("--seed", s1, "packet-out", "--node", node, "in_port=" + (frame[11] == 0x0a ? 1 : 2), "packet=" + HexFrame.Format(frame));
+        var a = Mac("02:00:00:00:00:0a"); var b = Mac("02:00:00:00:00:0b");
+        Assert.Contains("ct_state=+new+trk ct_zone=1", Out("n1", TcpV4("10.0.0.1", "10.0.0.2", 40000, 80, Syn, 100, 0, dlSrc: a, dlDst: b)));
+        Assert.Contains("ct_state=+est+rpl+trk ct_zone=1", Out("n2", TcpV4("10.0.0.2", "10.0.0.1", 80, 40000, Syn | Ack, 500, 101, dlSrc: b, dlDst: a)));
+        Assert.Contains("ct_state=+est+trk ct_zone=1", Out("n3", TcpV4("10.0.0.1", "10.0.0.2", 40000, 80, Ack, 101, 501, dlSrc: a, dlDst: b)));
+
+        var dump = Ctl("--seed", s3, "dump-conntrack").Trim().Split('\n');
+        Assert.Equal("tcp,orig=(src=10.0.0.1,dst=10.0.0.2,sport=40000,dport=80),reply=(src=10.0.0.2,dst=10.0.0.1,sport=80,dport=40000),zone=1,protoinfo=(state=ESTABLISHED)", Assert.Single(dump));
+        var cluster = Ctl("--seed", s1, "cluster");
+        Assert.Equal(3, cluster.Split('\n').Count(l => l.Contains(" Up ")));
+
+        // Bad input through the CLI names the column; an unreachable seed says so.
+        var err = new StringWriter();
+        Assert.Equal(1, CtlCommand.Run(new[] { "--seed", s1, "add-flow", "ip,nw_dst=1.2.3 actions=drop" }, new StringWriter(), err));
+        Assert.Contains("column 11", err.ToString());
+        err = new StringWriter();
+        Assert.Equal(1, CtlCommand.Run(new[] { "--seed", $"http://127.0.0.1:{TestCluster.FreePort()}", "cluster" }, new StringWriter(), err));
+        Assert.Contains("cannot reach seed", err.ToString());
+
+        Ctl("--seed", s1, "flush-conntrack", "zone=1");
+        Assert.Equal("", Ctl("--seed", s3, "dump-conntrack").Trim());
+    }
+}

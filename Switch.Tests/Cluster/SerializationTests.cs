@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Serialization;
+using Switch.Contracts.Cluster;
+using Switch.Node.Cluster;
+using Xunit;
+
+namespace Switch.Tests.Cluster;
+
+/// <summary>Every message that crosses nodes goes through the configured serializer (Hyperion) and comes back equal.</summary>
+public class SerializationTests
+{
+    private static readonly CtRequestData Req = new(7, true, false, 1, true, 5, 0xff, true, 1, 2, 3, 4);
+    private static readonly ExpectData Exp = new(1, 6, false, 0, 0x0a000001, 0, 0x0a000002, 2121, 1, "c/1/6/4/a:1/b:2", false, 6,
+        0, 1, 0, 2, 40000, 21, true, 9, 0, 0xab, 123456789);
+
+    public static readonly object[] Samples =
+    {
+        Req,
+        new CtQuery(42, "c/1/6/4/a:1/b:2", new byte[] { 1, 2, 3 }, 3, new ulong[] { 1, 2 }, new ulong[] { 9 }, Req),
+        new CtReply(42, CtWireVerdict.Reassembled, "why", new ulong[] { 5, 6 }, new byte[] { 7 }, 1500),
+        new DumpEntity("c/x", 3), new DumpEntityReply(new[] { "a", "b" }),
+        new FlushEntity("c/x", null, "tcp,orig=(src=1.1.1.1,dst=2.2.2.2,sport=1,dport=2)"), new FlushEntityReply(4),
+        new FlowSet(3, new[] { "table=0, priority=1 actions=drop" }),
+        new FlowCommand(FlowCommandKind.Delete, new[] { "tcp" }, true), new FlowCommandResult(2, 3, "err"),
+        new ApplyFlowSet(new FlowSet(1, Array.Empty<string>())), new FlowSetApplied("n1", 1),
+        new DumpFlows("table=1"), new DumpFlowsReply(new[] { "x" }, null),
+        new InjectFrames(1, new[] { new byte[] { 1 }, new byte[] { 2, 3 } }),
+        new InjectedFrame(1, 0x82, 1, 5, new uint[] { 2 }, null), new InjectFramesReply("n2", new[] { new InjectedFrame(2, 0, 0, 0, Array.Empty<uint>(), "drop_action") }),
+        new GetNodeInfo(), new NodeInfo("n1", "http://127.0.0.1:1", 3, 4),
+        Exp, new ExpectRegister("e/1", Exp), new ExpectRegistered("e/1"), new ExpectLookup("e/1"), new ExpectFound("e/1", Exp),
+        new ExpectFound("e/2", null), new ExpectRemove("e/1", true), new ExpectUsed("c/1", Exp),
+    };
+
+    [Fact]
+    public void Every_cluster_message_type_has_a_sample()
+    {
+        var types = typeof(IClusterMessage).Assembly.GetTypes()
+            .Where(t => typeof(IClusterMessage).IsAssignableFrom(t) && !t.IsInterface && !t.IsAbstract).ToHashSet();
+        types.ExceptWith(Samples.Select(s => s.GetType()));
+        Assert.Empty(types);
+    }
+
+    [Fact]
+    public void Round_trip_through_the_configured_serializer()
+    {
+        var config = ClusterNode.Hocon(new ClusterNodeOptions { Port = 0 });
+        using var system = ActorSystem.Create("ser", config);
+        var ser = system.Serialization;
+        foreach (var msg in Samples)
+        {
+            var s = ser.FindSerializerFor(msg);
+            Assert.Equal("HyperionSerializer", s.GetType().Name);
+            var bytes = s.ToBinary(msg);
+            var back = s is SerializerWithStringManifest m
+                ? m.FromBinary(bytes, m.Manifest(msg))
+                : s.FromBinary(bytes, msg.GetType());
+            Assert.Equal(msg.GetType(), back.GetType());
+            Assert.Equal(JsonSerializer.Serialize(msg, msg.GetType()), JsonSerializer.Serialize(back, back.GetType()));
+        }
+    }
+}

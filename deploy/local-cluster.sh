@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# A DistSwitch cluster of real processes on loopback, for one host.
+#   deploy/local-cluster.sh up [N]     start N nodes (default 3): Akka on 127.0.0.1:4053.., control API on :8081..
+#   deploy/local-cluster.sh status     members as the seed sees them
+#   deploy/local-cluster.sh down       stop every node cleanly (SIGTERM: they leave the cluster and hand off shards)
+# State (configs, logs, pids) lives in ${DSWITCH_RUN:-.dswitch-cluster}. The seed is node 1: dswitch ctl --seed http://127.0.0.1:8081 …
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run=${DSWITCH_RUN:-.dswitch-cluster}
+akka_base=${DSWITCH_AKKA_PORT:-4053}
+api_base=${DSWITCH_API_PORT:-8081}
+
+build() {
+  dotnet build Switch.Node -c Release -o "$run/bin" >"$run/build.log" 2>&1 || { cat "$run/build.log" >&2; exit 1; }
+}
+
+up() {
+  local n=${1:-3}
+  mkdir -p "$run"
+  build
+  local seed="akka.tcp://dswitch@127.0.0.1:${akka_base}"
+  for i in $(seq 1 "$n"); do
+    local akka=$((akka_base + i - 1)) api=$((api_base + i - 1))
+    cat >"$run/n$i.json" <<JSON
+{ "name": "n$i", "api": "http://127.0.0.1:$api",
+  "ports": { "1": { "pcapOut": "n$i/port-1.pcap" }, "2": { "pcapOut": "n$i/port-2.pcap" } },
+  "cluster": { "host": "127.0.0.1", "port": $akka, "seeds": ["$seed"], "shards": 30 } }
+JSON
+    dotnet "$run/bin/dswitch.dll" run --config "$run/n$i.json" >"$run/n$i.log" 2>&1 &
+    echo $! >"$run/n$i.pid"
+  done
+  for i in $(seq 1 "$n"); do
+    for _ in $(seq 1 120); do
+      grep -q "control API on" "$run/n$i.log" 2>/dev/null && break
+      kill -0 "$(cat "$run/n$i.pid")" 2>/dev/null || { echo "node n$i exited:" >&2; cat "$run/n$i.log" >&2; exit 1; }
+      sleep 0.5
+    done
+    grep -q "control API on" "$run/n$i.log" || { echo "node n$i did not become ready" >&2; exit 1; }
+    grep "control API on" "$run/n$i.log"
+  done
+  echo "seed: http://127.0.0.1:${api_base}   (dswitch ctl --seed http://127.0.0.1:${api_base} cluster)"
+}
+
+down() {
+  shopt -s nullglob
+  for f in "$run"/n*.pid; do
+    local pid; pid=$(cat "$f")
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for f in "$run"/n*.pid; do
+    local pid; pid=$(cat "$f")
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$f"
+  done
+  echo "stopped"
+}
+
+status() { dotnet "$run/bin/dswitch.dll" ctl --seed "http://127.0.0.1:${api_base}" cluster; }
+
+case "${1:-}" in
+  up) up "${2:-3}" ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up [N] | status | down" >&2; exit 2 ;;
+esac
