@@ -19,12 +19,20 @@ public sealed class ClusterConntrack : IRemoteConntrack
     private readonly int _maxPending;
     private readonly long _timeoutUs;
     private readonly Dictionary<long, (CtCall Call, long SentUs)> _pending = new();
+    private readonly Dictionary<string, List<CtQuery>> _batches = new();
+    private readonly int _shards;
+    private bool _flushScheduled;
     private long _nextId;
+
+    /// <summary>Most queries one batch carries; a fuller batch leaves at once.</summary>
+    public const int MaxBatch = 64;
+    public long BatchesSent, BatchedQueries;
 
     public long Timeouts, Refused, Queries, RemoteReassembled;
 
-    public ClusterConntrack(Func<IActorRef> region, IActorRef self, int maxPending = 65536, TimeSpan? timeout = null)
+    public ClusterConntrack(Func<IActorRef> region, IActorRef self, int shards, int maxPending = 65536, TimeSpan? timeout = null)
     {
+        _shards = shards;
         _region = region;
         _self = self;
         _maxPending = maxPending;
@@ -33,6 +41,11 @@ public sealed class ClusterConntrack : IRemoteConntrack
 
     /// <summary>Sent by the conntrack to its own actor: a call it refused, to be answered outside Submit.</summary>
     public sealed record Refuse(long Id);
+
+    /// <summary>Sent to its own actor when the first query of a batch is queued: by the time it is processed,
+    /// every packet already in the mailbox has added its query, so batches fill under load and a lone packet
+    /// waits for nothing but its own turn.</summary>
+    public sealed class Flush { public static readonly Flush Instance = new(); }
 
     public int Pending => _pending.Count;
 
@@ -54,8 +67,33 @@ public sealed class ClusterConntrack : IRemoteConntrack
     {
         Queries++;
         var entity = CtRouting.EntityId(call.Packet.Span, call.Key, call.Request.Zone);
-        _region().Tell(new CtQuery(id, entity, call.Packet.Span.ToArray(), call.Packet.InPort, CtWire.Meta(call.Key),
-            CtWire.CtWords(call.Key), CtWire.ToWire(call.Request)), _self);
+        var q = new CtQuery(id, entity, call.Packet.Span.ToArray(), call.Packet.InPort, CtWire.Meta(call.Key),
+            CtWire.CtWords(call.Key), CtWire.ToWire(call.Request));
+        var shard = CtRouting.ShardId(entity, _shards);
+        if (!_batches.TryGetValue(shard, out var batch)) _batches[shard] = batch = new List<CtQuery>();
+        batch.Add(q);
+        if (batch.Count >= MaxBatch) SendBatch(shard, batch);
+        else if (!_flushScheduled) { _flushScheduled = true; _self.Tell(Flush.Instance); }
+    }
+
+    /// <summary>Sends every queued batch (the <see cref="Flush"/> message).</summary>
+    public void OnFlush()
+    {
+        _flushScheduled = false;
+        foreach (var (shard, batch) in _batches)
+            if (batch.Count > 0) SendBatch(shard, batch);
+    }
+
+    private void SendBatch(string shard, List<CtQuery> batch)
+    {
+        if (batch.Count == 1) _region().Tell(batch[0], _self);
+        else
+        {
+            _region().Tell(new CtQueryBatch(BatchRelayEntity.EntityId(shard), batch.ToArray()), _self);
+            BatchesSent++;
+            BatchedQueries += batch.Count;
+        }
+        batch.Clear();
     }
 
     /// <summary>Handles an entity's answer: resumes the packet, or, when a reassembly entity returned the whole

@@ -15,6 +15,7 @@ public sealed class ConntrackMessageExtractor : IMessageExtractor
     public string? EntityId(object message) => message switch
     {
         CtQuery q => q.EntityId,
+        CtQueryBatch b => b.EntityId,
         DumpEntity d => d.EntityId,
         FlushEntity f => f.EntityId,
         ExpectRegister r => r.EntityId,
@@ -26,7 +27,11 @@ public sealed class ConntrackMessageExtractor : IMessageExtractor
 
     public object? EntityMessage(object message) => message;
 
-    public string ShardId(object message) => CtRouting.ShardId(EntityId(message) ?? "", _shards);
+    public string ShardId(object message) => ShardId(EntityId(message) ?? "");
 
-    public string ShardId(string entityId, object? messageHint = null) => CtRouting.ShardId(entityId, _shards);
+    /// <summary>A batch relay ("b/{shard}") lives in the shard it names; every other entity by hash.</summary>
+    public string ShardId(string entityId, object? messageHint = null) =>
+        entityId.StartsWith(BatchRelayEntity.Prefix, StringComparison.Ordinal)
+            ? entityId[BatchRelayEntity.Prefix.Length..]
+            : CtRouting.ShardId(entityId, _shards);
 }

@@ -12,5 +12,6 @@ public static class ConntrackRegion
     public static Props EntityProps(string entityId, IClock clock, ConntrackSettings settings) =>
         entityId.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal) ? ReassemblyEntity.Props(clock, settings)
         : entityId.StartsWith(ExpectWire.Prefix, StringComparison.Ordinal) ? ExpectationEntity.Props(clock)
+        : entityId.StartsWith(BatchRelayEntity.Prefix, StringComparison.Ordinal) ? BatchRelayEntity.Props()
         : ConnectionEntity.Props(clock, settings);
 }

@@ -32,19 +32,19 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
     public long FlowVersion => _flowVersion;
 
-    public DatapathActor(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName)
+    public DatapathActor(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards)
     {
         _node = node;
         _apiUrl = apiUrl;
         _clock = clock;
         var system = Context.System;
-        _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self);
+        _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self, shards);
         _dp = new Datapath.Datapath(null, clock, _ct);
         foreach (var p in ports) _dp.AddPort(p);
     }
 
-    public static Props Props(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName) =>
-        Akka.Actor.Props.Create(() => new DatapathActor(node, apiUrl, clock, ports, regionName));
+    public static Props Props(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards) =>
+        Akka.Actor.Props.Create(() => new DatapathActor(node, apiUrl, clock, ports, regionName, shards));
 
     protected override void PreStart()
     {
@@ -63,6 +63,9 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 break;
             case CtReply r:
                 _ct.OnReply(r, _dp);
+                break;
+            case ClusterConntrack.Flush:
+                _ct.OnFlush();
                 break;
             case ClusterConntrack.Refuse r:
                 _ct.OnRefuse(r, _dp);
@@ -89,7 +92,7 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 _apiUrl = u.Url;
                 break;
             case GetNodeInfo:
-                Sender.Tell(new NodeInfo(_node, _apiUrl, 0, 0));
+                Sender.Tell(new NodeInfo(_node, _apiUrl, _ct.Queries, _ct.BatchesSent, _ct.BatchedQueries, _ct.Timeouts, _ct.Refused, _ct.Pending));
                 break;
             case Tick:
                 _ct.ExpireOverdue(_dp);

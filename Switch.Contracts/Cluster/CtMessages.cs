@@ -34,3 +34,9 @@ public sealed record DumpEntityReply(string[] Lines) : IClusterMessage;
 public sealed record FlushEntity(string EntityId, ushort? Zone, string? Tuple = null) : IClusterMessage;
 
 public sealed record FlushEntityReply(int Removed) : IClusterMessage;
+
+/// <summary>
+/// Queries from one node for entities of one shard, travelling together: the shard's relay entity
+/// (<see cref="EntityId"/> = "b/{shard}") hands each to its entity, keeping the sender so answers go straight back.
+/// </summary>
+public sealed record CtQueryBatch(string EntityId, CtQuery[] Queries) : IClusterMessage;

@@ -10,4 +10,7 @@ public sealed record InjectFramesReply(string Node, InjectedFrame[] Frames) : IC
 /// <summary>Asks a node for what `dswitch ctl cluster` shows of it.</summary>
 public sealed record GetNodeInfo() : IClusterMessage;
 
-public sealed record NodeInfo(string Name, string ApiUrl, int Shards, int Entities) : IClusterMessage;
+/// <summary>A node's name and control URL, and its conntrack traffic: queries sent, batches and the queries they carried,
+/// queries that timed out or were refused (back-pressure), and packets parked waiting for answers.</summary>
+public sealed record NodeInfo(string Name, string ApiUrl, long CtQueries, long CtBatches, long CtBatchedQueries, long CtTimeouts,
+    long CtRefused, int CtPending) : IClusterMessage;

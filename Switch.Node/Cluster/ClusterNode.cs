@@ -39,7 +39,7 @@ public sealed class ClusterNode : IAsyncDisposable
             ClusterSingletonManagerSettings.Create(System)), "flow-manager");
         FlowManagerProxy = System.ActorOf(ClusterSingletonProxy.Props("/user/flow-manager",
             ClusterSingletonProxySettings.Create(System)), "flow-manager-proxy");
-        Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName), DatapathActor.Name);
+        Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName, o.Shards), DatapathActor.Name);
     }
 
     public string Address => Cluster.SelfAddress.ToString();

@@ -103,3 +103,28 @@ public class ClusterFtpTests
         Assert.Equal(CtStateBits.New | CtStateBits.Tracked, again.CtState);
     }
 }
+
+[Collection("cluster")]
+public class ClusterBatchingTests
+{
+    [Fact]
+    public async Task Queries_for_one_shard_travel_together_and_all_are_answered()
+    {
+        await using var c = await TestCluster.StartAsync(2);
+        await c.AddFlowsAsync(0, "table=0,ip actions=ct(commit,zone=2),output:2");
+        var frames = Enumerable.Range(0, 300).Select(i => UdpV4("10.0.0.1", "10.0.1.1", (ushort)(1000 + i), 53)).ToArray();
+        var r = await c.InjectAsync(0, 1, frames);
+        Assert.All(r.Frames, f => Assert.Equal(CtStateBits.New | CtStateBits.Tracked, f.CtState));
+        Assert.All(r.Frames, f => Assert.Equal(new uint[] { 2 }, f.Outputs));
+        var info = await c.Nodes[0].Datapath.Ask<NodeInfo>(new GetNodeInfo(), TimeSpan.FromSeconds(5));
+        Assert.Equal(300, info.CtQueries);
+        // 300 queries over 30 shards: batches of ~10, far fewer messages than queries.
+        Assert.InRange(info.CtBatches, 1, 60);
+        Assert.True(info.CtBatchedQueries >= 250, $"batched {info.CtBatchedQueries} of 300");
+        Assert.Equal(0, info.CtPending);
+        // The answers came back one by one to the right packets: replies through node 2 are +est+rpl.
+        var replies = Enumerable.Range(0, 20).Select(i => UdpV4("10.0.1.1", "10.0.0.1", 53, (ushort)(1000 + i))).ToArray();
+        var again = await c.InjectAsync(1, 1, replies);
+        Assert.All(again.Frames, f => Assert.Equal(CtStateBits.Established | CtStateBits.ReplyDir | CtStateBits.Tracked, f.CtState));
+    }
+}

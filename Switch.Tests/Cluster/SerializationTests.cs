@@ -19,6 +19,7 @@ public class SerializationTests
         Req,
         new CtQuery(42, "c/1/6/4/a:1/b:2", new byte[] { 1, 2, 3 }, 3, new ulong[] { 1, 2 }, new ulong[] { 9 }, Req),
         new CtReply(42, CtWireVerdict.Reassembled, "why", new ulong[] { 5, 6 }, new byte[] { 7 }, 1500),
+        new CtQueryBatch("b/7", new[] { new CtQuery(1, "c/x", new byte[] { 1 }, 1, Array.Empty<ulong>(), Array.Empty<ulong>(), Req) }),
         new DumpEntity("c/x", 3), new DumpEntityReply(new[] { "a", "b" }),
         new FlushEntity("c/x", null, "tcp,orig=(src=1.1.1.1,dst=2.2.2.2,sport=1,dport=2)"), new FlushEntityReply(4),
         new FlowSet(3, new[] { "table=0, priority=1 actions=drop" }),
@@ -27,7 +28,7 @@ public class SerializationTests
         new DumpFlows("table=1"), new DumpFlowsReply(new[] { "x" }, null),
         new InjectFrames(1, new[] { new byte[] { 1 }, new byte[] { 2, 3 } }),
         new InjectedFrame(1, 0x82, 1, 5, new uint[] { 2 }, null), new InjectFramesReply("n2", new[] { new InjectedFrame(2, 0, 0, 0, Array.Empty<uint>(), "drop_action") }),
-        new GetNodeInfo(), new NodeInfo("n1", "http://127.0.0.1:1", 3, 4),
+        new GetNodeInfo(), new NodeInfo("n1", "http://127.0.0.1:1", 3, 4, 5, 6, 7, 8),
         Exp, new ExpectRegister("e/1", Exp), new ExpectRegistered("e/1"), new ExpectLookup("e/1"), new ExpectFound("e/1", Exp),
         new ExpectFound("e/2", null), new ExpectRemove("e/1", true), new ExpectUsed("c/1", Exp),
     };
