@@ -12,6 +12,7 @@ public sealed class ClusterProcessTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dswitch-cluster-").FullName;
     private readonly List<Process> _procs = new();
+    private static readonly System.Text.StringBuilder Log = new();
 
     public void Dispose()
     {
@@ -34,7 +35,7 @@ public sealed class ClusterProcessTests : IDisposable
         psi.ArgumentList.Add(typeof(Switch.Node.Program).Assembly.Location);
         psi.ArgumentList.Add("run"); psi.ArgumentList.Add("--config"); psi.ArgumentList.Add(cfg);
         var p = Process.Start(psi)!;
-        p.ErrorDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (Log) Log.AppendLine($"n{i}: {e.Data}"); };
         p.BeginErrorReadLine();
         _procs.Add(p);
         return ($"http://127.0.0.1:{apiPort}", p);
@@ -44,9 +45,11 @@ public sealed class ClusterProcessTests : IDisposable
     {
         var o = new StringWriter(); var e = new StringWriter();
         int rc = CtlCommand.Run(args, o, e);
-        Assert.True(rc == 0, $"ctl {string.Join(' ', args)} failed: {e}");
+        Assert.True(rc == 0, $"ctl {string.Join(' ', args)} failed: {e}\nnode logs:\n{Logs()}");
         return o.ToString();
     }
+
+    private static string Logs() { lock (Log) return Log.ToString(); }
 
     [Fact]
     public async Task Three_processes_track_an_asymmetric_connection_as_one_entry()
@@ -63,7 +66,7 @@ public sealed class ClusterProcessTests : IDisposable
         foreach (var (_, p) in nodes)
         {
             var line = await p.StandardOutput.ReadLineAsync(cts.Token);
-            Assert.True(line?.Contains("control API on") == true, $"expected the ready line, got: {line}");
+            Assert.True(line?.Contains("control API on") == true, $"expected the ready line, got: {line}\nnode logs:\n{Logs()}");
         }
         string s1 = nodes[0].Api, s3 = nodes[2].Api;
         var flows = Path.Combine(_dir, "fw.flows");
