@@ -42,6 +42,12 @@ public class ClusterConntrackTests
             var d = await n.Datapath.Ask<DumpFlowsReply>(new DumpFlows(null), TimeSpan.FromSeconds(5));
             Assert.Equal(Firewall.Length, d.Lines.Length);
         }
+        // del-flows at the seed: once it returns, no node matches the deleted flows any more.
+        var del = await c.Nodes[0].FlowManagerProxy.Ask<FlowCommandResult>(new FlowCommand(FlowCommandKind.Delete, new[] { "table=0" }, false), TimeSpan.FromSeconds(20));
+        Assert.Null(del.Error);
+        Assert.Equal(1, del.Affected);
+        var after = await c.InjectAsync(2, 1, TcpV4("10.0.0.1", "10.0.0.2", 40000, 80, Ack, 101, 501));
+        Assert.Equal("table_miss:0", after.Frames[0].Drop);
     }
 
     [Fact]
