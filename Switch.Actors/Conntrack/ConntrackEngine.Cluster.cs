@@ -38,4 +38,27 @@ public sealed partial class ConntrackEngine
 
     /// <summary>True while an expectation with this key is outstanding here.</summary>
     internal bool HasExpectation(in ExpectKey key) => _expect.TryGet(key, _clock.NowUs, out _);
+
+    /// <summary>The one connection a cluster entity's engine holds, if any.</summary>
+    internal Connection? Single()
+    {
+        foreach (var c in _table.Values) return c;
+        return null;
+    }
+
+    /// <summary>Puts back a connection recovered from the journal (false when its deadline has passed).</summary>
+    internal Connection? Restore(Switch.Contracts.Cluster.ConnRecord r)
+    {
+        if (r.ExpiresUs <= _clock.NowUs) return null;
+        var c = Switch.Actors.Cluster.ConnRecords.ToConnection(r, TimeoutsFor(r.Zone));
+        return Import(c) ? c : null;
+    }
+
+    /// <summary>Re-creates an expectation a recovered master had outstanding.</summary>
+    internal void RestoreExpectation(Connection master, in ExpectKey key, CtAlg helper, long expiresUs)
+    {
+        long now = _clock.NowUs;
+        if (expiresUs <= now) return;
+        _expect.Add(key, master, helper, int.MaxValue, Settings.MaxExpectations, now, expiresUs - now);
+    }
 }

@@ -1,0 +1,26 @@
+namespace Switch.Contracts.Cluster;
+
+/// <summary>
+/// Marker for what conntrack entities write to the journal. These are serialized as JSON (not Hyperion), so
+/// stored events can evolve: new fields with defaults read old rows.
+/// </summary>
+public interface IDurableEvent { }
+
+/// <summary>The durable part of one connection: its key, who opened it, status and TCP state class, helper,
+/// mark, label and deadline. Sequence windows are left out: a recovered connection picks them up liberally,
+/// as Linux does for a connection met mid-stream.</summary>
+public sealed record ConnRecord(ushort Zone, byte Proto, bool IsV6, ulong AHi, ulong ALo, ulong BHi, ulong BLo, ushort PortA, ushort PortB,
+    bool OrigIsA, byte Status, byte Helper, byte TcpState, uint Mark, ulong LabelHi, ulong LabelLo, long CreatedUs, long ExpiresUs);
+
+/// <summary>A connection entity's state after a change that matters (commit, TCP state class, mark/label, its
+/// expectations, a timer checkpoint). Each event replaces the previous one; it is also the snapshot.</summary>
+public sealed record ConnSaved(ConnRecord Conn, ExpectData[] Expectations, long SavedAtUs) : IDurableEvent;
+
+/// <summary>The connection is gone (teardown, expiry, flush): after it, the entity's events are deleted.</summary>
+public sealed record ConnForgotten(long AtUs) : IDurableEvent;
+
+/// <summary>An expectation entity holds <see cref="Data"/>.</summary>
+public sealed record ExpectSaved(ExpectData Data) : IDurableEvent;
+
+/// <summary>An expectation entity's expectation was used, withdrawn or expired.</summary>
+public sealed record ExpectCleared() : IDurableEvent;
