@@ -24,6 +24,8 @@ public sealed record NodeConfig
     public Dictionary<string, NodeConfigPort> Ports { get; init; } = new();
     /// <summary>When present, the node is a cluster member (see <see cref="NodeConfigCluster"/>).</summary>
     public NodeConfigCluster? Cluster { get; init; }
+    /// <summary>Cluster only: the conntrack journal (see <see cref="NodeConfigPersistence"/>); absent, state lives in memory.</summary>
+    public NodeConfigPersistence? Persistence { get; init; }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -45,6 +47,10 @@ public sealed record NodeConfig
         c = c with
         {
             Flows = c.Flows is null ? null : Path.Combine(dir, c.Flows),
+            Persistence = c.Persistence is { Provider: "sqlite" } p && p.ConnectionString.StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase)
+                ? p with { ConnectionString = "Data Source=" + Path.Combine(dir, p.ConnectionString["Data Source=".Length..].Split(';')[0])
+                    + (p.ConnectionString.Contains(';') ? p.ConnectionString[p.ConnectionString.IndexOf(';')..] : "") }
+                : c.Persistence,
             Ports = c.Ports.ToDictionary(p => p.Key, p => p.Value with { PcapOut = p.Value.PcapOut is null ? null : Path.Combine(dir, p.Value.PcapOut) }),
         };
         c.Validate(path);
@@ -63,6 +69,12 @@ public sealed record NodeConfig
             foreach (var seed in cl.Seeds)
                 if (!seed.StartsWith("akka.tcp://dswitch@", StringComparison.Ordinal))
                     throw new UsageException($"{source}: cluster.seeds: expected akka.tcp://dswitch@HOST:PORT, got '{seed}'");
+        }
+        if (Persistence is { } ps)
+        {
+            if (Cluster is null) throw new UsageException($"{source}: persistence needs a cluster section (a single node keeps conntrack in memory)");
+            if (ps.Provider is not ("sqlite" or "postgres")) throw new UsageException($"{source}: persistence.provider must be sqlite or postgres, got '{ps.Provider}'");
+            if (string.IsNullOrWhiteSpace(ps.ConnectionString)) throw new UsageException($"{source}: persistence.connectionString is required");
         }
         foreach (var (key, p) in Ports)
         {

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.Persistence;
 using Switch.Actors.Conntrack;
 using Switch.Actors.Packets;
 using Switch.Contracts;
@@ -12,38 +13,84 @@ namespace Switch.Actors.Cluster;
 /// <see cref="ConntrackEngine"/> the single node runs, holding only this connection. Both directions and the
 /// ICMP errors quoting it arrive here, wherever they entered the cluster, so asymmetric paths are tracked as
 /// one. A new TCP/UDP connection consults its expectation key once (FTP/TFTP data connections become +rel on
-/// any node); a master copies the expectations its helper creates to their entities before it answers, so the
-/// data connection cannot overtake them. The entity stops as soon as it holds nothing: an uncommitted packet
-/// leaves no actor behind.
+/// any node); a master copies the expectations its helper creates to their entities before it answers.
+/// When durable, the changes that matter (commit, TCP state class, mark/label, expectations, a timer
+/// checkpoint, teardown) are journaled before the answer leaves, so a decision the datapath acted on survives
+/// the node; a recovered connection picks TCP windows up liberally. The entity stops as soon as it holds
+/// nothing: an uncommitted packet leaves no actor (and, once forgotten, no events) behind.
 /// </summary>
-public sealed class ConnectionEntity : UntypedActor, IWithTimers, IWithUnboundedStash
+public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
 {
     private sealed class ExpiryTick { public static readonly ExpiryTick Instance = new(); }
     private sealed record Consulted(CtQuery Query, IActorRef ReplyTo, ExpectData? Found);
     private sealed record Answered(CtReply Reply, IActorRef ReplyTo);
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
+    private const int SnapshotEvery = 100;
     private readonly ConntrackEngine _engine;
+    private readonly IClock _clock;
+    private readonly bool _durable;
     private readonly Dictionary<ExpectKey, ExpectData> _published = new();
+    private ConnSaved? _saved;
     private ExpectKey? _imported;
     private string _entityId = "";
-    private bool _consulted, _stopping;
+    private bool _consulted, _stopping, _waiting;
 
     public ITimerScheduler Timers { get; set; } = null!;
-    public IStash Stash { get; set; } = null!;
 
-    public ConnectionEntity(IClock clock, ConntrackSettings settings) => _engine = new ConntrackEngine(clock, settings);
+    public ConnectionEntity(IClock clock, ConntrackSettings settings, bool durable)
+    {
+        _clock = clock;
+        _durable = durable;
+        _engine = new ConntrackEngine(clock, settings);
+    }
 
-    public static Props Props(IClock clock, ConntrackSettings settings) =>
-        Akka.Actor.Props.Create(() => new ConnectionEntity(clock, settings));
+    public static Props Props(IClock clock, ConntrackSettings settings, bool durable) =>
+        Akka.Actor.Props.Create(() => new ConnectionEntity(clock, settings, durable));
 
-    protected override void PreStart() =>
-        Timers.StartPeriodicTimer("expiry", ExpiryTick.Instance, TimeSpan.FromSeconds(1));
+    public override string PersistenceId => "conn-" + Uri.UnescapeDataString(Self.Path.Name);
 
     private IActorRef Region => ClusterSharding.Get(Context.System).ShardRegion(ConntrackRegion.Name);
 
-    protected override void OnReceive(object message)
+    protected override void OnRecover(object message)
     {
+        switch (message)
+        {
+            case SnapshotOffer { Snapshot: ConnSaved s }: _saved = s; break;
+            case ConnSaved s: _saved = s; break;
+            case ConnForgotten: _saved = null; break;
+            case RecoveryCompleted: Restore(); break;
+        }
+    }
+
+    /// <summary>A connection journaled before its node died comes back here (remember-entities restarts it).</summary>
+    private void Restore()
+    {
+        _entityId = Uri.UnescapeDataString(Self.Path.Name);
+        if (_saved is null) return;
+        var c = _engine.Restore(_saved.Conn);
+        if (c is null)
+        {
+            // Its deadline passed while no node held it: expired, as it would have.
+            Forget(() => StopIfEmpty());
+            return;
+        }
+        _consulted = true;
+        foreach (var e in _saved.Expectations)
+            _engine.RestoreExpectation(c, ExpectWire.Key(e), (CtAlg)e.Helper, e.ExpiresUs);
+        // Re-register the copies (idempotent), in case their entities lost them too.
+        foreach (var e in _engine.OwnExpectations())
+        {
+            var data = ExpectWire.From(e, _entityId);
+            _published[e.Key] = data;
+            Region.Tell(new ExpectRegister(ExpectWire.EntityId(e.Key), data));
+        }
+        ArmTimer();
+    }
+
+    protected override void OnCommand(object message)
+    {
+        if (_waiting && message is not (Consulted or Answered)) { Stash.Stash(); return; }
         switch (message)
         {
             case CtQuery q:
@@ -54,56 +101,53 @@ public sealed class ConnectionEntity : UntypedActor, IWithTimers, IWithUnbounded
                     var replyTo = Sender;
                     Region.Ask<ExpectFound>(new ExpectLookup(ExpectWire.EntityId(ek)), AskTimeout)
                         .PipeTo(Self, success: f => new Consulted(q, replyTo, f.Data), failure: _ => new Consulted(q, replyTo, null));
-                    BecomeWaiting();
+                    _waiting = true;
                     return;
                 }
                 Answer(q, Sender);
+                break;
+            case Consulted c:
+                _waiting = false;
+                if (c.Found is not null) { ExpectWire.Import(_engine, c.Found); _imported = ExpectWire.Key(c.Found); }
+                Answer(c.Query, c.ReplyTo);
+                if (!_waiting) Stash.UnstashAll();
+                break;
+            case Answered a:
+                _waiting = false;
+                a.ReplyTo.Tell(a.Reply);
+                Stash.UnstashAll();
+                StopIfEmpty();
                 break;
             case DumpEntity d:
                 Sender.Tell(new DumpEntityReply(_engine.DumpConntrack(d.Zone).ToArray()));
                 break;
             case FlushEntity f:
+            {
                 // The tuple text was checked by the control plane before it fanned out.
-                Sender.Tell(new FlushEntityReply(_engine.Flush(f.Zone, string.IsNullOrWhiteSpace(f.Tuple) ? null : CtTupleText.Parse(f.Tuple))));
+                int n = _engine.Flush(f.Zone, string.IsNullOrWhiteSpace(f.Tuple) ? null : CtTupleText.Parse(f.Tuple));
+                var replyTo = Sender;
                 Withdraw();
-                StopIfEmpty();
+                Checkpoint(() => { replyTo.Tell(new FlushEntityReply(n)); StopIfEmpty(); });
                 break;
+            }
             case ExpectUsed u:
                 _engine.RemoveExpectation(ExpectWire.Key(u.Data));
                 _published.Remove(ExpectWire.Key(u.Data));
+                Checkpoint(() => { });
                 break;
             case ExpiryTick:
                 _engine.ExpireNow();
                 Withdraw();
-                StopIfEmpty();
+                Checkpoint(() => StopIfEmpty());
+                break;
+            case SaveSnapshotSuccess or SaveSnapshotFailure or DeleteMessagesSuccess or DeleteMessagesFailure
+                or DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
                 break;
             default:
                 Unhandled(message);
                 break;
         }
     }
-
-    private void BecomeWaiting() => Context.BecomeStacked(msg =>
-    {
-        switch (msg)
-        {
-            case Consulted c:
-                if (c.Found is not null) { ExpectWire.Import(_engine, c.Found); _imported = ExpectWire.Key(c.Found); }
-                Context.UnbecomeStacked();
-                Stash.UnstashAll();
-                Answer(c.Query, c.ReplyTo);
-                break;
-            case Answered a:
-                a.ReplyTo.Tell(a.Reply);
-                Context.UnbecomeStacked();
-                Stash.UnstashAll();
-                StopIfEmpty();
-                break;
-            default:
-                Stash.Stash();
-                break;
-        }
-    });
 
     private void Answer(CtQuery q, IActorRef replyTo)
     {
@@ -123,10 +167,60 @@ public sealed class ConnectionEntity : UntypedActor, IWithTimers, IWithUnbounded
         }
         var fresh = Publish();
         Withdraw();
-        if (fresh.Count == 0) { replyTo.Tell(reply); StopIfEmpty(); return; }
-        Task.WhenAll(fresh.Select(r => Region.Ask<ExpectRegistered>(r, AskTimeout)))
-            .ContinueWith(_ => new Answered(reply, replyTo)).PipeTo(Self);
-        BecomeWaiting();
+        Checkpoint(() =>
+        {
+            if (fresh.Count == 0) { replyTo.Tell(reply); StopIfEmpty(); return; }
+            // The data connection must not overtake its expectation: answer once every copy is registered.
+            Task.WhenAll(fresh.Select(r => Region.Ask<ExpectRegistered>(r, AskTimeout)))
+                .ContinueWith(_ => new Answered(reply, replyTo)).PipeTo(Self);
+            _waiting = true;
+        });
+    }
+
+    /// <summary>Journals the connection's state when a change that matters happened (or its timer moved past the
+    /// last checkpoint by half a timeout), then runs <paramref name="then"/>; forgets it when it is gone.</summary>
+    private void Checkpoint(Action then)
+    {
+        ArmTimer();
+        var c = _engine.Single();
+        if (!_durable || (c is null && _saved is null)) { then(); return; }
+        if (c is null) { Forget(then); return; }
+        var rec = ConnRecords.From(c);
+        var expectations = _published.Values.ToArray();
+        long now = _clock.NowUs;
+        bool changed = _saved is null || !ConnRecords.SameClass(_saved.Conn, rec)
+            || !_saved.Expectations.Select(e => e.DstPort).SequenceEqual(expectations.Select(e => e.DstPort))
+            || rec.ExpiresUs - _saved.Conn.ExpiresUs > (_saved.Conn.ExpiresUs - _saved.SavedAtUs) / 2;
+        if (!changed) { then(); return; }
+        Persist(new ConnSaved(rec, expectations, now), e =>
+        {
+            _saved = e;
+            if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(e);
+            then();
+        });
+    }
+
+    /// <summary>Journals that the connection is gone, then deletes the entity's events and snapshots.</summary>
+    private void Forget(Action then)
+    {
+        if (!_durable || _saved is null) { _saved = null; then(); return; }
+        Persist(new ConnForgotten(_clock.NowUs), _ =>
+        {
+            _saved = null;
+            DeleteMessages(LastSequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(long.MaxValue));
+            then();
+        });
+    }
+
+    /// <summary>One timer at the connection's next deadline (not a periodic tick per entity).</summary>
+    private void ArmTimer()
+    {
+        var c = _engine.Single();
+        if (c is null && _engine.Counters.Expectations == 0) { Timers.Cancel("expiry"); return; }
+        long dueUs = c?.ExpiresUs ?? _clock.NowUs + 1_000_000;
+        var delay = TimeSpan.FromTicks(Math.Clamp(dueUs - _clock.NowUs, 1_000, 3_600_000_000) * 10 + 10_000);
+        Timers.StartSingleTimer("expiry", ExpiryTick.Instance, delay);
     }
 
     /// <summary>Registrations for expectations this master created since the last packet.</summary>
@@ -165,7 +259,7 @@ public sealed class ConnectionEntity : UntypedActor, IWithTimers, IWithUnbounded
 
     private void StopIfEmpty()
     {
-        if (_stopping || _engine.Count > 0 || _engine.Counters.Expectations > 0) return;
+        if (_stopping || _waiting || _engine.Count > 0 || _engine.Counters.Expectations > 0) return;
         _stopping = true;
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }

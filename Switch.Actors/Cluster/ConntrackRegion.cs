@@ -9,9 +9,11 @@ public static class ConntrackRegion
 {
     public const string Name = "conntrack";
 
-    public static Props EntityProps(string entityId, IClock clock, ConntrackSettings settings) =>
+    /// <summary>Props for an entity; <paramref name="durable"/>: connections and expectations journal their state
+    /// (reassembly in progress is not worth surviving a node: the sender retransmits).</summary>
+    public static Props EntityProps(string entityId, IClock clock, ConntrackSettings settings, bool durable) =>
         entityId.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal) ? ReassemblyEntity.Props(clock, settings)
-        : entityId.StartsWith(ExpectWire.Prefix, StringComparison.Ordinal) ? ExpectationEntity.Props(clock)
+        : entityId.StartsWith(ExpectWire.Prefix, StringComparison.Ordinal) ? ExpectationEntity.Props(clock, durable)
         : entityId.StartsWith(BatchRelayEntity.Prefix, StringComparison.Ordinal) ? BatchRelayEntity.Props()
-        : ConnectionEntity.Props(clock, settings);
+        : ConnectionEntity.Props(clock, settings, durable);
 }

@@ -32,19 +32,19 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
     public long FlowVersion => _flowVersion;
 
-    public DatapathActor(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards)
+    public DatapathActor(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards, TimeSpan ctTimeout)
     {
         _node = node;
         _apiUrl = apiUrl;
         _clock = clock;
         var system = Context.System;
-        _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self, shards);
+        _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self, shards, timeout: ctTimeout);
         _dp = new Datapath.Datapath(null, clock, _ct);
         foreach (var p in ports) _dp.AddPort(p);
     }
 
-    public static Props Props(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards) =>
-        Akka.Actor.Props.Create(() => new DatapathActor(node, apiUrl, clock, ports, regionName, shards));
+    public static Props Props(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards, TimeSpan ctTimeout) =>
+        Akka.Actor.Props.Create(() => new DatapathActor(node, apiUrl, clock, ports, regionName, shards, ctTimeout));
 
     protected override void PreStart()
     {

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.Persistence;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 
@@ -10,31 +11,66 @@ namespace Switch.Actors.Cluster;
 /// withdrawn, or is used by a committed connection (then the master's entity is told, so its own count and
 /// per-master limit stay right). Stops when it holds nothing.
 /// </summary>
-public sealed class ExpectationEntity : UntypedActor, IWithTimers
+public sealed class ExpectationEntity : UntypedPersistentActor, IWithTimers
 {
     private sealed class Tick { public static readonly Tick Instance = new(); }
 
     private readonly IClock _clock;
+    private readonly bool _durable;
     private ExpectData? _data;
     private bool _stopping;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public ExpectationEntity(IClock clock) => _clock = clock;
+    public ExpectationEntity(IClock clock, bool durable)
+    {
+        _clock = clock;
+        _durable = durable;
+    }
 
-    public static Props Props(IClock clock) => Akka.Actor.Props.Create(() => new ExpectationEntity(clock));
+    public static Props Props(IClock clock, bool durable) => Akka.Actor.Props.Create(() => new ExpectationEntity(clock, durable));
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
+    public override string PersistenceId => "expect-" + Uri.UnescapeDataString(Self.Path.Name);
 
-    protected override void OnReceive(object message)
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
+    }
+
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case ExpectSaved s: _data = s.Data; break;
+            case ExpectCleared: _data = null; break;
+        }
+    }
+
+    /// <summary>Journals the change when durable, then runs <paramref name="then"/>; a cleared entity deletes its events.</summary>
+    private void Save(ExpectData? data, Action then)
+    {
+        if (!_durable) { _data = data; then(); return; }
+        if (data is null)
+        {
+            if (_data is null) { then(); return; }
+            Persist(new ExpectCleared(), _ => { _data = null; DeleteMessages(LastSequenceNr); then(); });
+            return;
+        }
+        Persist(new ExpectSaved(data), _ => { _data = data; then(); });
+    }
+
+    protected override void OnCommand(object message)
     {
         switch (message)
         {
             case ExpectRegister r:
-                _data = r.Data;
+            {
                 _stopping = false;
-                Sender.Tell(new ExpectRegistered(r.EntityId));
+                var replyTo = Sender;
+                Save(r.Data, () => replyTo.Tell(new ExpectRegistered(r.EntityId)));
                 break;
+            }
             case ExpectLookup l:
                 Sender.Tell(new ExpectFound(l.EntityId, Live() ? _data : null));
                 StopIfEmpty();
@@ -42,20 +78,22 @@ public sealed class ExpectationEntity : UntypedActor, IWithTimers
             case ExpectRemove rm:
                 if (rm.Used && _data is not null)
                     ClusterRegion().Tell(new ExpectUsed(_data.MasterEntity, _data));
-                _data = null;
-                StopIfEmpty();
+                Save(null, StopIfEmpty);
                 break;
             case DumpEntity:
                 Sender.Tell(new DumpEntityReply(Array.Empty<string>()));
                 break;
             case FlushEntity:
-                _data = null;
-                Sender.Tell(new FlushEntityReply(0));
-                StopIfEmpty();
+            {
+                var replyTo = Sender;
+                Save(null, () => { replyTo.Tell(new FlushEntityReply(0)); StopIfEmpty(); });
                 break;
+            }
             case Tick:
-                if (!Live()) _data = null;
-                StopIfEmpty();
+                if (!Live()) Save(null, StopIfEmpty);
+                else StopIfEmpty();
+                break;
+            case DeleteMessagesSuccess or DeleteMessagesFailure:
                 break;
             default:
                 Unhandled(message);

@@ -28,21 +28,55 @@ public sealed class ClusterNode : IAsyncDisposable
     public ClusterNode(ClusterNodeOptions o, IEnumerable<IPort>? ports = null, IClock? clock = null, ConntrackSettings? ct = null)
     {
         Options = o;
+        if (o.Persistence is { Provider: PersistenceOptions.Sqlite } p) PrepareSqlite(p.ConnectionString);
         System = ActorSystem.Create(ClusterNodeOptions.SystemName, Hocon(o));
         clock ??= SystemClock.Instance;
         ct ??= ConntrackSettings.Default;
         var c = clock; var s = ct;
         Region = ClusterSharding.Get(System).Start(RegionName,
-            entityId => ConntrackRegion.EntityProps(entityId, c, s),
+            entityId => ConntrackRegion.EntityProps(entityId, c, s, o.Persistence is not null),
             ClusterShardingSettings.Create(System), new ConntrackMessageExtractor(o.Shards));
         System.ActorOf(ClusterSingletonManager.Props(FlowManager.Props(), PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(System)), "flow-manager");
         FlowManagerProxy = System.ActorOf(ClusterSingletonProxy.Props("/user/flow-manager",
             ClusterSingletonProxySettings.Create(System)), "flow-manager-proxy");
-        Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName, o.Shards), DatapathActor.Name);
+        Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName, o.Shards,
+            o.Persistence is null ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30)), DatapathActor.Name);
     }
 
     public string Address => Cluster.SelfAddress.ToString();
+
+    /// <summary>Several processes share one SQLite file on a one-host cluster: write-ahead logging lets readers and the
+    /// writer proceed together (the driver's busy timeout covers writer turns).</summary>
+    private static void PrepareSqlite(string connectionString)
+    {
+        using var conn = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        conn.Open();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL;";
+        cmd.ExecuteNonQuery();
+    }
+
+    private static string PersistenceHocon(PersistenceOptions? p)
+    {
+        if (p is null) return """
+            akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+            """;
+        string cs = p.ConnectionString.Replace("\\", "\\\\").Replace("\"", "\\\"");
+        return $$"""
+            akka.persistence {
+              journal {
+                plugin = "akka.persistence.journal.sql"
+                sql { connection-string = "{{cs}}", provider-name = "{{p.ProviderName}}", auto-initialize = true }
+              }
+              snapshot-store {
+                plugin = "akka.persistence.snapshot-store.sql"
+                sql { connection-string = "{{cs}}", provider-name = "{{p.ProviderName}}", auto-initialize = true }
+              }
+            }
+            """;
+    }
 
     public static Config Hocon(ClusterNodeOptions o)
     {
@@ -55,7 +89,11 @@ public sealed class ClusterNode : IAsyncDisposable
               actor {
                 provider = cluster
                 serializers { hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion" }
-                serialization-bindings { "Switch.Contracts.Cluster.IClusterMessage, Switch.Contracts" = hyperion }
+                serializers.json-events = "Switch.Actors.Cluster.JsonEventSerializer, Switch.Actors"
+                serialization-bindings {
+                  "Switch.Contracts.Cluster.IClusterMessage, Switch.Contracts" = hyperion
+                  "Switch.Contracts.Cluster.IDurableEvent, Switch.Contracts" = json-events
+                }
               }
               remote.dot-netty.tcp { hostname = "{{o.Host}}", port = {{o.Port}} }
               cluster {
@@ -63,6 +101,9 @@ public sealed class ClusterNode : IAsyncDisposable
                 roles = [switch]
                 min-nr-of-members = 1
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                # Failover in seconds: a node silent for ~3 s is unreachable; SBR downs it once membership has
+                # been stable for stable-after. Shorter re-homes sooner but downs healthy nodes on long GC pauses.
+                failure-detector { acceptable-heartbeat-pause = 3s, threshold = 8.0 }
                 split-brain-resolver {
                   active-strategy = keep-majority
                   stable-after = {{(int)o.StableAfter.TotalSeconds}}s
@@ -70,14 +111,19 @@ public sealed class ClusterNode : IAsyncDisposable
                 }
                 sharding {
                   state-store-mode = ddata
-                  remember-entities = off
+                  # Durable: remembered entities restart on the node that takes their shard over, so timers of
+                  # committed connections keep running after a failover without waiting for traffic.
+                  remember-entities = {{(o.Persistence is null ? "off" : "on")}}
+                  remember-entities-store = eventsourced
                   passivate-idle-entity-after = off
                 }
                 singleton.min-number-of-hand-over-retries = 5
               }
               coordinated-shutdown.exit-clr = off
             }
-            """).WithFallback(ClusterSharding.DefaultConfig()).WithFallback(ClusterSingleton.DefaultConfig());
+            """).WithFallback(ConfigurationFactory.ParseString(PersistenceHocon(o.Persistence)))
+            .WithFallback(ClusterSharding.DefaultConfig()).WithFallback(ClusterSingleton.DefaultConfig())
+            .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 
     public async ValueTask DisposeAsync()

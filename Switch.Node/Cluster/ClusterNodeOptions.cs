@@ -14,5 +14,21 @@ public sealed record ClusterNodeOptions
     public string ApiUrl { get; init; } = "";
     /// <summary>Split-brain resolver: how long membership must be stable before a side is downed.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(7);
+    /// <summary>Where conntrack state is journaled; null: in memory only (state dies with its node).</summary>
+    public PersistenceOptions? Persistence { get; init; }
     public const string SystemName = "dswitch";
+}
+
+/// <summary>The journal and snapshot store: Akka.Persistence.Sql over SQLite (one host) or PostgreSQL.</summary>
+public sealed record PersistenceOptions(string Provider, string ConnectionString)
+{
+    public const string Sqlite = "sqlite", Postgres = "postgres";
+
+    /// <summary>linq2db's provider name for the journal plugin.</summary>
+    public string ProviderName => Provider switch
+    {
+        Sqlite => "SQLite.MS",
+        Postgres => "PostgreSQL.15",
+        _ => throw new ArgumentException($"persistence provider must be '{Sqlite}' or '{Postgres}', got '{Provider}'"),
+    };
 }

@@ -67,6 +67,7 @@ public static class RunCommand
         {
             Name = config.Name, Host = cl.Host, Port = cl.Port, Seeds = cl.Seeds, Shards = cl.Shards,
             StableAfter = TimeSpan.FromSeconds(cl.StableAfterSeconds),
+            Persistence = config.Persistence is { } ps ? new Cluster.PersistenceOptions(ps.Provider, ps.ConnectionString) : null,
         };
         var node = new Cluster.ClusterNode(options, ports);
         try
