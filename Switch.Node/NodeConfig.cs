@@ -81,6 +81,18 @@ public sealed record NodeConfig
             if (PortNumber(key) is null)
                 throw new UsageException($"{source}: ports: expected a port number 1-{OfPorts.Max - 1} or LOCAL, got '{key}'");
             if (p.Mtu < 0) throw new UsageException($"{source}: ports.{key}.mtu must be 0 (no limit) or more, got {p.Mtu}");
+            int kinds = (p.Interface is null ? 0 : 1) + (p.Vxlan is null ? 0 : 1) + (p.Remote is null ? 0 : 1);
+            if (kinds > 1) throw new UsageException($"{source}: ports.{key}: give only one of interface, vxlan, remote");
+            if (p.Interface is { Length: 0 }) throw new UsageException($"{source}: ports.{key}.interface must not be empty");
+            if (p.Remote is not null && !Ports.Any(o => o.Value.Vxlan is not null && PortNumber(o.Key) == p.Tunnel))
+                throw new UsageException($"{source}: ports.{key}.tunnel must name a vxlan port, got {p.Tunnel}");
+            if (p.Vxlan is { } vx)
+            {
+                NodePorts.Endpoint(vx.Local, $"{source}: ports.{key}.vxlan.local");
+                foreach (var r in vx.Remotes) NodePorts.Endpoint(r, $"{source}: ports.{key}.vxlan.remotes");
+                if (vx.Vni >= Actors.Ports.VxlanPort.DeliveryVniBase)
+                    throw new UsageException($"{source}: ports.{key}.vxlan.vni must be below {Actors.Ports.VxlanPort.DeliveryVniBase}, got {vx.Vni}");
+            }
         }
     }
 

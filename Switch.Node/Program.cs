@@ -20,6 +20,8 @@ public static class Program
           dswitch run [--config FILE] [--api URL] [--flows FILE]
               Runs a node serving the HTTP control API (config: {"name":"n1","api":"http://127.0.0.1:8080",
               "flows":"f.flows","ports":{"1":{"pcapOut":"out/port-1.pcap","mtu":1500}}}) until SIGINT/SIGTERM.
+              Ports: {"interface":"veth-a"} (live, libpcap), {"vxlan":{"local":"IP:PORT","vni":N,"remotes":[...]}},
+              {"remote":"IP:PORT","tunnel":10} (a port on another node); see README "Live ports and VXLAN".
           dswitch ctl --seed http://HOST:PORT VERB ...      (or set DSWITCH_SEED)
               Sends a command to a running node. Verbs:
         {{{{CtlCommand.Verbs}}}}

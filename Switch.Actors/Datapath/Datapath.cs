@@ -62,6 +62,7 @@ public sealed partial class Datapath
             Finish(ctx);
             return;
         }
+        if (packet.TunId != 0 || packet.TunSrc != 0) { ctx.Key.TunId = packet.TunId; ctx.Key.TunSrc = packet.TunSrc; }
         EnterTable(ctx, 0, 0, recirculated: false);
         Run(ctx);
     }

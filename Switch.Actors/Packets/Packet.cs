@@ -17,6 +17,9 @@ public sealed class Packet
     public long TimestampUs;
     /// <summary>Maximum received unit (largest fragment's L3 length) when reassembled; 0 when not.</summary>
     public int Mru;
+    /// <summary>Tunnel metadata of a frame received on a tunnel port (VNI and IPv4 source), matched as tun_id/tun_src.</summary>
+    public ulong TunId;
+    public uint TunSrc;
 
     public Packet(byte[] buffer, int offset, int length, uint inPort = 0, long timestampUs = 0)
     {
@@ -33,7 +36,7 @@ public sealed class Packet
 
     public Span<byte> Span => Buffer.AsSpan(Offset, Length);
 
-    public Packet Clone() => new(Span.ToArray(), 0, Length, InPort, TimestampUs) { Mru = Mru };
+    public Packet Clone() => new(Span.ToArray(), 0, Length, InPort, TimestampUs) { Mru = Mru, TunId = TunId, TunSrc = TunSrc };
 
     /// <summary>Opens <paramref name="bytes"/> of room at <paramref name="at"/> (frame-relative), moving the
     /// bytes before it into the headroom.</summary>

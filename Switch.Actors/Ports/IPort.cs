@@ -19,5 +19,5 @@ public interface IPort : IDisposable
 
 public sealed class PortCounters
 {
-    public long RxPackets, RxBytes, TxPackets, TxBytes, TxDropped;
+    public long RxPackets, RxBytes, RxDropped, TxPackets, TxBytes, TxDropped;
 }

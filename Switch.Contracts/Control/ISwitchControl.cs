@@ -18,6 +18,8 @@ public interface ISwitchControl
     Task<string> TraceAsync(TraceRequest request, CancellationToken ct = default);
     Task<PacketOutResult> PacketOutAsync(PacketOutRequest request, CancellationToken ct = default);
     Task<ClusterStatus> ClusterAsync(CancellationToken ct = default);
+    /// <summary>The answering node's ports with their counters; a control without ports answers none.</summary>
+    Task<PortsStatus> PortsAsync(CancellationToken ct = default) => Task.FromResult(new PortsStatus("", Array.Empty<PortStatus>()));
 }
 
 /// <summary>A control request that cannot be done as asked; <see cref="Status"/> is the HTTP status to answer with.</summary>

@@ -22,8 +22,17 @@ public sealed class ClusterSwitchControl : ISwitchControl
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
     private readonly ClusterNode _node;
+    private readonly IReadOnlyList<Actors.Ports.IPort> _ports;
 
-    public ClusterSwitchControl(ClusterNode node) => _node = node;
+    public ClusterSwitchControl(ClusterNode node, IReadOnlyList<Actors.Ports.IPort>? ports = null)
+    {
+        _node = node;
+        _ports = ports ?? Array.Empty<Actors.Ports.IPort>();
+    }
+
+    /// <summary>This member's configured ports; their counters are updated by the port threads and the datapath actor.</summary>
+    public Task<PortsStatus> PortsAsync(CancellationToken ct = default) =>
+        Task.FromResult(new PortsStatus(_node.Options.Name, _ports.OrderBy(p => p.Number).Select(PortTable.Status).ToList()));
 
     private ActorSystem System => _node.System;
 

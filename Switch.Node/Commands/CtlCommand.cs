@@ -19,7 +19,7 @@ public static partial class CtlCommand
               dump-flows ["MATCH"]                  dump-conntrack [zone=N]
               flush-conntrack [zone=N] ["TUPLE"]    trace "PACKET"
               packet-out [--node N] in_port=P packet=HEX|pcap=FILE...
-              cluster
+              cluster                               ports
         """;
 
     public static int Run(string[] argv, TextWriter output, TextWriter? error = null)
@@ -90,6 +90,10 @@ public static partial class CtlCommand
             case "cluster":
                 if (rest.Count > 0) throw new UsageException($"cluster takes no arguments, got '{rest[0]}'");
                 output.Write(ClusterTable.Format(await client.ClusterAsync()));
+                break;
+            case "ports":
+                if (rest.Count > 0) throw new UsageException($"ports takes no arguments, got '{rest[0]}'");
+                output.Write(PortTable.Format(await client.PortsAsync()));
                 break;
             default:
                 throw new UsageException($"unknown ctl verb '{verb}'; verbs:\n" + Verbs);

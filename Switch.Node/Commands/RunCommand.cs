@@ -29,15 +29,11 @@ public static class RunCommand
         // Flows first: a bad flow file must stop the node before it opens capture files or a port.
         var flows = config.Flows is null ? new() : FlowFile.Load(config.Flows);
         using var control = new LocalSwitchControl(config.Name);
-        foreach (var (key, p) in config.Ports)
-        {
-            uint no = NodeConfig.PortNumber(key)!.Value;
-            string name = Actors.Datapath.OfPorts.Name(no);
-            if (p.PcapOut is null) { control.AddPort(new InMemoryPort(no, name, p.Mtu)); continue; }
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(p.PcapOut))!);
-            control.AddPort(new PcapFilePort(no, name, p.PcapOut, p.Mtu));
-        }
+        var ports = NodePorts.Open(config);
+        foreach (var p in ports) control.AddPort(p);
         control.Load(flows);
+        // Live and tunnel ports feed the datapath from their own threads, through the control's one lock.
+        NodePorts.Start(ports, control.ReceiveFrame, control.Deliver);
         bool started = false;
         await using var app = ControlHost.Build(config.Api, control, () => Volatile.Read(ref started));
         await app.StartAsync(stop);
@@ -53,15 +49,7 @@ public static class RunCommand
     private static async Task<int> RunClusterAsync(NodeConfig config, TextWriter output, CancellationToken stop)
     {
         var flows = config.Flows is null ? null : FlowFile.Load(config.Flows);
-        var ports = new List<IPort>();
-        foreach (var (key, p) in config.Ports)
-        {
-            uint no = NodeConfig.PortNumber(key)!.Value;
-            string name = Actors.Datapath.OfPorts.Name(no);
-            if (p.PcapOut is null) { ports.Add(new InMemoryPort(no, name, p.Mtu)); continue; }
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(p.PcapOut))!);
-            ports.Add(new PcapFilePort(no, name, p.PcapOut, p.Mtu));
-        }
+        var ports = NodePorts.Open(config);
         var cl = config.Cluster!;
         var options = new Cluster.ClusterNodeOptions
         {
@@ -72,7 +60,7 @@ public static class RunCommand
         var node = new Cluster.ClusterNode(options, ports);
         try
         {
-            var control = new Cluster.ClusterSwitchControl(node);
+            var control = new Cluster.ClusterSwitchControl(node, ports);
             await using var app = ControlHost.Build(config.Api, control,
                 () => node.Cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up);
             await app.StartAsync(stop);
@@ -83,6 +71,10 @@ public static class RunCommand
             await up.Task.WaitAsync(stop);
             if (flows is not null && flows.Count > 0)
                 await control.AddFlowsAsync(new Contracts.Control.AddFlowsRequest(flows.Select(f => f.ToString()).ToList()), stop);
+            // The datapath actor is the packet path's serialization: captured frames become its messages.
+            var byNumber = ports.ToDictionary(p => p.Number);
+            NodePorts.Start(ports, p => node.Datapath.Tell(p, Akka.Actor.ActorRefs.NoSender),
+                (no, p) => { if (byNumber.TryGetValue(no, out var port)) port.Send(p); });
             output.WriteLine($"dswitch {config.Name}: control API on {url}, cluster member {node.Address}");
             output.Flush();
             await app.WaitForShutdownAsync(stop);

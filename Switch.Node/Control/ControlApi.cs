@@ -59,6 +59,7 @@ public static class ControlApi
             Json(new { text = await control.TraceAsync(await Body<TraceRequest>(c), c.RequestAborted) }));
         app.MapPost("/packet-out", async Task<IResult> (HttpContext c) =>
             Json(await control.PacketOutAsync(await Body<PacketOutRequest>(c), c.RequestAborted)));
+        app.MapGet("/ports", async Task<IResult> (HttpContext c) => Json(await control.PortsAsync(c.RequestAborted)));
         app.MapGet("/cluster", async Task<IResult> (HttpContext c) => Json(await control.ClusterAsync(c.RequestAborted)));
         app.MapGet("/health/live", () => Results.Text("ok"));
         app.MapGet("/health/ready", () => ready is null || ready()

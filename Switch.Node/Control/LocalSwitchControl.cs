@@ -55,6 +55,33 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
 
     public IReadOnlyDictionary<uint, IPort> Ports { get { lock (_lock) return new Dictionary<uint, IPort>(_dp.Ports); } }
 
+    /// <summary>A frame captured by a live or tunnel port, on that port's thread: the datapath runs it under the same
+    /// lock as every request, so ports and control never meet inside it.</summary>
+    public void ReceiveFrame(Packet packet)
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _dp.Receive(packet);
+        }
+    }
+
+    /// <summary>A frame another node's pipeline already sent to our port <paramref name="portNo"/> (through a tunnel).</summary>
+    public void Deliver(uint portNo, Packet packet)
+    {
+        lock (_lock)
+        {
+            if (_disposed || !_dp.Ports.TryGetValue(portNo, out var port)) return;
+            port.Send(packet);
+        }
+    }
+
+    public Task<PortsStatus> PortsAsync(CancellationToken ct = default)
+    {
+        lock (_lock)
+            return Task.FromResult(new PortsStatus(Name, _dp.Ports.Values.Select(PortTable.Status).ToList()));
+    }
+
     public Task<FlowModResult> AddFlowsAsync(AddFlowsRequest request, CancellationToken ct = default)
     {
         var flows = FlowRequestText.ParseBatch(request.Flows);
