@@ -129,7 +129,8 @@ public sealed class ClusterSwitchControl : ISwitchControl
             if (hit.Info is null) throw new ControlException(404, $"no cluster member named '{name}' (members: {string.Join(", ", infos.Select(i => i.Info?.Name ?? i.Member.Address.ToString()))})");
             target = await DatapathOf(hit.Member).ResolveOne(TimeSpan.FromSeconds(5), ct);
         }
-        var r = await target.Ask<InjectFramesReply>(new InjectFrames(request.InPort, frames), Timeout, ct);
+        // A capture can be large and a durable cluster slow to commit: packet-out waits for every frame.
+        var r = await target.Ask<InjectFramesReply>(new InjectFrames(request.InPort, frames), TimeSpan.FromSeconds(120), ct);
         return new PacketOutResult(r.Node, r.Frames.Select(f => new PacketOutFrame(f.Index, TraceJson.CtStateText(f.CtState), f.CtZone, f.CtMark,
             f.Outputs.Distinct().ToList(), f.Outputs.Length > 0 ? null : f.Drop ?? (f.CtState == 0 ? LocalSwitchControl.HeldForReassembly : null))).ToList());
     }
