@@ -63,6 +63,16 @@ public sealed record NodeConfig
             foreach (var seed in cl.Seeds)
                 if (!seed.StartsWith("akka.tcp://dswitch@", StringComparison.Ordinal))
                     throw new UsageException($"{source}: cluster.seeds: expected akka.tcp://dswitch@HOST:PORT, got '{seed}'");
+            if (cl.Bootstrap is { } b)
+            {
+                if (cl.Seeds.Count > 0) throw new UsageException($"{source}: cluster: give seeds or bootstrap, not both");
+                if (b.Method is not ("kubernetes-api" or "config"))
+                    throw new UsageException($"{source}: cluster.bootstrap.method: expected kubernetes-api or config, got '{b.Method}'");
+                if (b.Method == "config" && b.Endpoints.Count == 0)
+                    throw new UsageException($"{source}: cluster.bootstrap.endpoints: the config method needs the nodes' management HOST:PORT");
+                if (b.ManagementPort is < 0 or > 65535) throw new UsageException($"{source}: cluster.bootstrap.managementPort must be 0-65535, got {b.ManagementPort}");
+                if (b.RequiredContactPoints < 1) throw new UsageException($"{source}: cluster.bootstrap.requiredContactPoints must be at least 1, got {b.RequiredContactPoints}");
+            }
         }
         foreach (var (key, p) in Ports)
         {

@@ -40,14 +40,18 @@ public sealed class ClusterNode : IAsyncDisposable
         FlowManagerProxy = System.ActorOf(ClusterSingletonProxy.Props("/user/flow-manager",
             ClusterSingletonProxySettings.Create(System)), "flow-manager-proxy");
         Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName, o.Shards), DatapathActor.Name);
+        Bootstrap = ClusterNodeBootstrap.StartAsync(System, o);
     }
+
+    /// <summary>Akka.Management and cluster bootstrap starting (completed at once without bootstrap).</summary>
+    public Task Bootstrap { get; }
 
     public string Address => Cluster.SelfAddress.ToString();
 
     public static Config Hocon(ClusterNodeOptions o)
     {
         var seeds = o.Seeds.Count == 0 ? $"\"akka.tcp://{ClusterNodeOptions.SystemName}@{o.Host}:{o.Port}\"" : string.Join(",", o.Seeds.Select(x => $"\"{x}\""));
-        return ConfigurationFactory.ParseString($$"""
+        return ClusterNodeBootstrap.Config(o).WithFallback(ConfigurationFactory.ParseString($$"""
             akka {
               loglevel = WARNING
               stdout-loglevel = OFF
@@ -77,7 +81,7 @@ public sealed class ClusterNode : IAsyncDisposable
               }
               coordinated-shutdown.exit-clr = off
             }
-            """).WithFallback(ClusterSharding.DefaultConfig()).WithFallback(ClusterSingleton.DefaultConfig());
+            """)).WithFallback(ClusterSharding.DefaultConfig()).WithFallback(ClusterSingleton.DefaultConfig());
     }
 
     public async ValueTask DisposeAsync()

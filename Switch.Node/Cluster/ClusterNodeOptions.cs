@@ -15,4 +15,6 @@ public sealed record ClusterNodeOptions
     /// <summary>Split-brain resolver: how long membership must be stable before a side is downed.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(7);
     public const string SystemName = "dswitch";
+    /// <summary>When set, the node forms or joins the cluster by Akka.Management bootstrap and <see cref="Seeds"/> is ignored.</summary>
+    public ClusterBootstrapOptions? Bootstrap { get; init; }
 }
