@@ -12,9 +12,14 @@ namespace Switch.Tests.Deploy;
 /// <see cref="FakeKubernetesApi"/>. Each node has its own management and remoting port; the "pods" all have
 /// IP 127.0.0.1 and name their management port, as the DaemonSet's container does.
 /// </summary>
+[CollectionDefinition(Name)]
+public sealed class BootstrapClusterCollection : ICollectionFixture<BootstrapCluster> { public const string Name = "k8s-bootstrap"; }
+
 public sealed class BootstrapCluster : IAsyncLifetime
 {
-    public const string Namespace = "dswitch-test", HostEnv = "DSWITCH_TEST_K8S_HOST", PortEnv = "DSWITCH_TEST_K8S_PORT";
+    public const string Namespace = "dswitch-test";
+    // Environment variables are process-wide: names of this cluster's own, so another fixture cannot redirect it.
+    private readonly string HostEnv = "DSWITCH_TEST_K8S_HOST_" + Guid.NewGuid().ToString("N"), PortEnv = "DSWITCH_TEST_K8S_PORT_" + Guid.NewGuid().ToString("N");
     public FakeKubernetesApi Api { get; } = new();
     public List<ClusterNode> Nodes { get; } = new();
     public List<InMemoryPort> Ports { get; } = new();

@@ -3,7 +3,8 @@ using Xunit;
 namespace Switch.Tests.Deploy;
 
 /// <summary>Cluster formation through Akka.Management bootstrap and the Kubernetes API discovery code path.</summary>
-public sealed class KubernetesBootstrapTests : IClassFixture<BootstrapCluster>
+[Collection(BootstrapClusterCollection.Name)]
+public sealed class KubernetesBootstrapTests
 {
     private readonly BootstrapCluster _c;
     public KubernetesBootstrapTests(BootstrapCluster c) => _c = c;
