@@ -44,6 +44,7 @@ public sealed record NodeConfig
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         c = c with
         {
+            Name = FromEnvironment(c.Name, path, "name"),
             Flows = c.Flows is null ? null : Path.Combine(dir, c.Flows),
             Ports = c.Ports.ToDictionary(p => p.Key, p => p.Value with { PcapOut = p.Value.PcapOut is null ? null : Path.Combine(dir, p.Value.PcapOut) }),
         };
@@ -80,6 +81,15 @@ public sealed record NodeConfig
                 throw new UsageException($"{source}: ports: expected a port number 1-{OfPorts.Max - 1} or LOCAL, got '{key}'");
             if (p.Mtu < 0) throw new UsageException($"{source}: ports.{key}.mtu must be 0 (no limit) or more, got {p.Mtu}");
         }
+    }
+
+    /// <summary><c>$NAME</c> reads environment variable NAME (on Kubernetes: the downward API's NODE_NAME, POD_IP);
+    /// anything else is taken as written.</summary>
+    public static string FromEnvironment(string value, string source, string field)
+    {
+        if (!value.StartsWith('$') || value.Length < 2) return value;
+        return Environment.GetEnvironmentVariable(value[1..]) is { Length: > 0 } v ? v
+            : throw new UsageException($"{source}: {field}: environment variable {value[1..]} is not set");
     }
 
     public static uint? PortNumber(string key) =>

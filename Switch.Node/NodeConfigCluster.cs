@@ -20,7 +20,5 @@ public sealed record NodeConfigCluster
     public NodeConfigBootstrap? Bootstrap { get; init; }
 
     /// <summary>The host with a <c>$NAME</c> environment reference resolved.</summary>
-    public string ResolvedHost() =>
-        Host.StartsWith('$') ? Environment.GetEnvironmentVariable(Host[1..]) is { Length: > 0 } v ? v
-            : throw new Commands.UsageException($"cluster.host: environment variable {Host[1..]} is not set") : Host;
+    public string ResolvedHost() => NodeConfig.FromEnvironment(Host, "config", "cluster.host");
 }
