@@ -8,8 +8,10 @@ namespace Switch.Node.Cluster;
 
 /// <summary>
 /// The bootstrap branch of <see cref="ClusterNode"/>: the HOCON that replaces static seeds with Akka.Management
-/// cluster bootstrap over Akka.Discovery (Kubernetes API or config), and the start of the management endpoint
+/// cluster bootstrap over Akka.Discovery (Kubernetes API through <see cref="KubernetesPodDiscovery"/>, or config),
+/// and the start of the contact point (<see cref="BootstrapEndpoint"/>, in place of Akka.Management's HTTP server)
 /// and of the bootstrap process. Nothing here runs when <see cref="ClusterNodeOptions.Bootstrap"/> is null.
+/// The <c>akka.management.http</c> settings are kept so the contact point is described where Akka expects it.
 /// </summary>
 public static class ClusterNodeBootstrap
 {
