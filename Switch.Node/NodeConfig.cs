@@ -46,6 +46,7 @@ public sealed record NodeConfig
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         c = c with
         {
+            Name = FromEnvironment(c.Name, path, "name"),
             Flows = c.Flows is null ? null : Path.Combine(dir, c.Flows),
             Persistence = c.Persistence is { Provider: "sqlite" } p && p.ConnectionString.StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase)
                 ? p with { ConnectionString = "Data Source=" + Path.Combine(dir, p.ConnectionString["Data Source=".Length..].Split(';')[0])
@@ -69,6 +70,16 @@ public sealed record NodeConfig
             foreach (var seed in cl.Seeds)
                 if (!seed.StartsWith("akka.tcp://dswitch@", StringComparison.Ordinal))
                     throw new UsageException($"{source}: cluster.seeds: expected akka.tcp://dswitch@HOST:PORT, got '{seed}'");
+            if (cl.Bootstrap is { } b)
+            {
+                if (cl.Seeds.Count > 0) throw new UsageException($"{source}: cluster: give seeds or bootstrap, not both");
+                if (b.Method is not ("kubernetes-api" or "config"))
+                    throw new UsageException($"{source}: cluster.bootstrap.method: expected kubernetes-api or config, got '{b.Method}'");
+                if (b.Method == "config" && b.Endpoints.Count == 0)
+                    throw new UsageException($"{source}: cluster.bootstrap.endpoints: the config method needs the nodes' management HOST:PORT");
+                if (b.ManagementPort is < 0 or > 65535) throw new UsageException($"{source}: cluster.bootstrap.managementPort must be 0-65535, got {b.ManagementPort}");
+                if (b.RequiredContactPoints < 1) throw new UsageException($"{source}: cluster.bootstrap.requiredContactPoints must be at least 1, got {b.RequiredContactPoints}");
+            }
         }
         if (Persistence is { } ps)
         {
@@ -94,6 +105,15 @@ public sealed record NodeConfig
                     throw new UsageException($"{source}: ports.{key}.vxlan.vni must be below {Actors.Ports.VxlanPort.DeliveryVniBase}, got {vx.Vni}");
             }
         }
+    }
+
+    /// <summary><c>$NAME</c> reads environment variable NAME (on Kubernetes: the downward API's NODE_NAME, POD_IP);
+    /// anything else is taken as written.</summary>
+    public static string FromEnvironment(string value, string source, string field)
+    {
+        if (!value.StartsWith('$') || value.Length < 2) return value;
+        return Environment.GetEnvironmentVariable(value[1..]) is { Length: > 0 } v ? v
+            : throw new UsageException($"{source}: {field}: environment variable {value[1..]} is not set");
     }
 
     public static uint? PortNumber(string key) =>

@@ -6,7 +6,8 @@ namespace Switch.Node;
 /// </summary>
 public sealed record NodeConfigCluster
 {
-    /// <summary>Address other members reach this node's Akka remoting on.</summary>
+    /// <summary>Address other members reach this node's Akka remoting on; <c>$NAME</c> reads environment variable
+    /// NAME (on Kubernetes <c>$POD_IP</c>, from the downward API).</summary>
     public string Host { get; init; } = "127.0.0.1";
     public int Port { get; init; } = 4053;
     /// <summary>Seed nodes (akka.tcp://dswitch@HOST:PORT); empty means this node starts the cluster.</summary>
@@ -15,4 +16,9 @@ public sealed record NodeConfigCluster
     public int Shards { get; init; } = 30;
     /// <summary>Split-brain resolver stable-after, seconds (shorter re-homes sooner, downs more on pauses).</summary>
     public int StableAfterSeconds { get; init; } = 7;
+    /// <summary>When present, the cluster forms by Akka.Management bootstrap and <see cref="Seeds"/> must be empty.</summary>
+    public NodeConfigBootstrap? Bootstrap { get; init; }
+
+    /// <summary>The host with a <c>$NAME</c> environment reference resolved.</summary>
+    public string ResolvedHost() => NodeConfig.FromEnvironment(Host, "config", "cluster.host");
 }

@@ -3,12 +3,16 @@
 #   deploy/local-cluster.sh up [N]     start N nodes (default 3): Akka on 127.0.0.1:4053.., control API on :8081..
 #   deploy/local-cluster.sh status     members as the seed sees them
 #   deploy/local-cluster.sh down       stop every node cleanly (SIGTERM: they leave the cluster and hand off shards)
+# DSWITCH_BOOTSTRAP=config: no seeds; the nodes form the cluster by Akka.Management cluster bootstrap with
+# config-based discovery (management endpoints 127.0.0.1:8558..), the same bootstrap Kubernetes runs with pod discovery.
 # State (configs, logs, pids) lives in ${DSWITCH_RUN:-.dswitch-cluster}. The seed is node 1: dswitch ctl --seed http://127.0.0.1:8081 …
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${DSWITCH_RUN:-.dswitch-cluster}
 akka_base=${DSWITCH_AKKA_PORT:-4053}
 api_base=${DSWITCH_API_PORT:-8081}
+mgmt_base=${DSWITCH_MANAGEMENT_PORT:-8558}
+bootstrap=${DSWITCH_BOOTSTRAP:-}
 
 build() {
   dotnet build Switch.Node -c Release -o "$run/bin" >"$run/build.log" 2>&1 || { cat "$run/build.log" >&2; exit 1; }
@@ -18,13 +22,17 @@ up() {
   local n=${1:-3}
   mkdir -p "$run"
   build
-  local seed="akka.tcp://dswitch@127.0.0.1:${akka_base}"
+  local seed="akka.tcp://dswitch@127.0.0.1:${akka_base}" endpoints=""
+  for i in $(seq 1 "$n"); do endpoints+="${endpoints:+,}\"127.0.0.1:$((mgmt_base + i - 1))\""; done
   for i in $(seq 1 "$n"); do
-    local akka=$((akka_base + i - 1)) api=$((api_base + i - 1))
+    local akka=$((akka_base + i - 1)) api=$((api_base + i - 1)) join="\"seeds\": [\"$seed\"]"
+    if [ "$bootstrap" = config ]; then
+      join="\"bootstrap\": { \"method\": \"config\", \"managementPort\": $((mgmt_base + i - 1)), \"requiredContactPoints\": $n, \"endpoints\": [$endpoints] }"
+    fi
     cat >"$run/n$i.json" <<JSON
 { "name": "n$i", "api": "http://127.0.0.1:$api",
   "ports": { "1": { "pcapOut": "n$i/port-1.pcap" }, "2": { "pcapOut": "n$i/port-2.pcap" } },
-  "cluster": { "host": "127.0.0.1", "port": $akka, "seeds": ["$seed"], "shards": 30 } }
+  "cluster": { "host": "127.0.0.1", "port": $akka, $join, "shards": 30 } }
 JSON
     dotnet "$run/bin/dswitch.dll" run --config "$run/n$i.json" >"$run/n$i.log" 2>&1 &
     echo $! >"$run/n$i.pid"

@@ -29,6 +29,8 @@ public sealed class ClusterConntrack : IRemoteConntrack
     public long BatchesSent, BatchedQueries;
 
     public long Timeouts, Refused, Queries, RemoteReassembled;
+    /// <summary>ct calls finished: answered, timed out or refused (metrics: decisions per second).</summary>
+    public long Decisions;
 
     public ClusterConntrack(Func<IActorRef> region, IActorRef self, int shards, int maxPending = 65536, TimeSpan? timeout = null)
     {
@@ -146,6 +148,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     private void Finish(long id, CtCall call, CtOutcome outcome, Datapath.Datapath dp)
     {
         _pending.Remove(id);
+        Decisions++;
         dp.Resume(call, outcome);
     }
 

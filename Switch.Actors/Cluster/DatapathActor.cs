@@ -94,6 +94,9 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
             case GetNodeInfo:
                 Sender.Tell(new NodeInfo(_node, _apiUrl, _ct.Queries, _ct.BatchesSent, _ct.BatchedQueries, _ct.Timeouts, _ct.Refused, _ct.Pending));
                 break;
+            case GetDatapathStats:
+                Sender.Tell(Stats());
+                break;
             case Tick:
                 _ct.ExpireOverdue(_dp);
                 _dp.ExpireFlows();
@@ -102,6 +105,21 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 Unhandled(message);
                 break;
         }
+    }
+
+    private DatapathStats Stats()
+    {
+        var c = _dp.Counters;
+        var ports = new List<(uint, string, long)>();
+        foreach (var (no, p) in c.Ports)
+        {
+            ports.Add((no, "rx", p.RxPackets));
+            ports.Add((no, "tx", p.TxPackets));
+            ports.Add((no, "tx_dropped", p.TxDropped));
+            ports.Add((no, "dropped", p.Dropped));
+        }
+        return new DatapathStats(ports, new Dictionary<string, long>(c.Drops), _ct.Queries, _ct.Decisions, _ct.Timeouts,
+            _ct.Refused, _ct.Pending, c.ToController);
     }
 
     private void Apply(FlowSet set)

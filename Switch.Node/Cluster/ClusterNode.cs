@@ -42,7 +42,11 @@ public sealed class ClusterNode : IAsyncDisposable
             ClusterSingletonProxySettings.Create(System)), "flow-manager-proxy");
         Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName, o.Shards,
             o.Persistence is null ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30)), DatapathActor.Name);
+        Bootstrap = ClusterNodeBootstrap.StartAsync(System, o);
     }
+
+    /// <summary>Akka.Management and cluster bootstrap starting (completed at once without bootstrap).</summary>
+    public Task Bootstrap { get; }
 
     public string Address => Cluster.SelfAddress.ToString();
 
@@ -81,7 +85,7 @@ public sealed class ClusterNode : IAsyncDisposable
     public static Config Hocon(ClusterNodeOptions o)
     {
         var seeds = o.Seeds.Count == 0 ? $"\"akka.tcp://{ClusterNodeOptions.SystemName}@{o.Host}:{o.Port}\"" : string.Join(",", o.Seeds.Select(x => $"\"{x}\""));
-        return ConfigurationFactory.ParseString($$"""
+        return ClusterNodeBootstrap.Config(o).WithFallback(ConfigurationFactory.ParseString($$"""
             akka {
               loglevel = WARNING
               stdout-loglevel = OFF
@@ -121,7 +125,7 @@ public sealed class ClusterNode : IAsyncDisposable
               }
               coordinated-shutdown.exit-clr = off
             }
-            """).WithFallback(ConfigurationFactory.ParseString(PersistenceHocon(o.Persistence)))
+            """)).WithFallback(ConfigurationFactory.ParseString(PersistenceHocon(o.Persistence)))
             .WithFallback(ClusterSharding.DefaultConfig()).WithFallback(ClusterSingleton.DefaultConfig())
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }

@@ -17,6 +17,8 @@ public sealed record ClusterNodeOptions
     /// <summary>Where conntrack state is journaled; null: in memory only (state dies with its node).</summary>
     public PersistenceOptions? Persistence { get; init; }
     public const string SystemName = "dswitch";
+    /// <summary>When set, the node forms or joins the cluster by Akka.Management bootstrap and <see cref="Seeds"/> is ignored.</summary>
+    public ClusterBootstrapOptions? Bootstrap { get; init; }
 }
 
 /// <summary>The journal and snapshot store: Akka.Persistence.Sql over SQLite (one host) or PostgreSQL.</summary>

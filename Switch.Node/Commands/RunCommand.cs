@@ -50,11 +50,8 @@ public static class RunCommand
     {
         var flows = config.Flows is null ? null : FlowFile.Load(config.Flows);
         var ports = NodePorts.Open(config);
-        var cl = config.Cluster!;
-        var options = new Cluster.ClusterNodeOptions
+        var options = ClusterOptions(config) with
         {
-            Name = config.Name, Host = cl.Host, Port = cl.Port, Seeds = cl.Seeds, Shards = cl.Shards,
-            StableAfter = TimeSpan.FromSeconds(cl.StableAfterSeconds),
             Persistence = config.Persistence is { } ps ? new Cluster.PersistenceOptions(ps.Provider, ps.ConnectionString) : null,
         };
         var node = new Cluster.ClusterNode(options, ports);
@@ -62,7 +59,8 @@ public static class RunCommand
         {
             var control = new Cluster.ClusterSwitchControl(node, ports);
             await using var app = ControlHost.Build(config.Api, control,
-                () => node.Cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up);
+                () => node.Cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up, new Metrics.NodeMetrics(node));
+            await node.Bootstrap.WaitAsync(stop);
             await app.StartAsync(stop);
             var url = ControlHost.BoundUrl(app);
             node.Datapath.Tell(new Actors.Cluster.DatapathActor.SetApiUrl(url), Akka.Actor.ActorRefs.NoSender);
@@ -85,5 +83,26 @@ public static class RunCommand
             foreach (var p in ports) p.Dispose();
         }
         return 0;
+    }
+
+    /// <summary>The cluster section as node options: seeds, or bootstrap by discovery.</summary>
+    public static Cluster.ClusterNodeOptions ClusterOptions(NodeConfig config)
+    {
+        var cl = config.Cluster!;
+        string host = cl.ResolvedHost();
+        Cluster.ClusterBootstrapOptions? bootstrap = null;
+        if (cl.Bootstrap is { } b)
+            bootstrap = new Cluster.ClusterBootstrapOptions
+            {
+                Method = b.Method, ServiceName = b.ServiceName, PortName = b.PortName,
+                ManagementHost = string.IsNullOrEmpty(b.ManagementHost) ? host : b.ManagementHost, ManagementPort = b.ManagementPort,
+                RequiredContactPoints = b.RequiredContactPoints, StableMargin = TimeSpan.FromSeconds(b.StableMarginSeconds),
+                LabelSelector = b.LabelSelector, Namespace = b.Namespace, Endpoints = b.Endpoints,
+            };
+        return new Cluster.ClusterNodeOptions
+        {
+            Name = config.Name, Host = host, Port = cl.Port, Seeds = cl.Seeds, Shards = cl.Shards,
+            StableAfter = TimeSpan.FromSeconds(cl.StableAfterSeconds), Bootstrap = bootstrap,
+        };
     }
 }

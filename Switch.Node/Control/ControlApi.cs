@@ -13,7 +13,8 @@ namespace Switch.Node.Control;
 /// </summary>
 public static class ControlApi
 {
-    public static void MapControlApi(this WebApplication app, ISwitchControl control, Func<bool>? ready = null)
+    public static void MapControlApi(this WebApplication app, ISwitchControl control, Func<bool>? ready = null,
+        Metrics.NodeMetrics? metrics = null)
     {
         var log = app.Logger;
         app.Use(async (ctx, next) =>
@@ -62,6 +63,12 @@ public static class ControlApi
         app.MapGet("/ports", async Task<IResult> (HttpContext c) => Json(await control.PortsAsync(c.RequestAborted)));
         app.MapGet("/cluster", async Task<IResult> (HttpContext c) => Json(await control.ClusterAsync(c.RequestAborted)));
         app.MapGet("/health/live", () => Results.Text("ok"));
+        if (metrics is not null)
+            app.MapGet("/metrics", async (HttpContext c) =>
+            {
+                c.Response.ContentType = Metrics.NodeMetrics.ContentType;
+                await metrics.WriteAsync(c.Response.Body, c.RequestAborted);
+            });
         app.MapGet("/health/ready", () => ready is null || ready()
             ? Results.Text("ok")
             : Results.Text("not ready", statusCode: StatusCodes.Status503ServiceUnavailable));

@@ -17,7 +17,7 @@ namespace Switch.Node.Control;
 /// </summary>
 public static class ControlHost
 {
-    public static WebApplication Build(string url, ISwitchControl control, Func<bool>? ready)
+    public static WebApplication Build(string url, ISwitchControl control, Func<bool>? ready, Metrics.NodeMetrics? metrics = null)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
             throw new ArgumentException($"control API address must be an http:// URL, got '{url}'", nameof(url));
@@ -39,7 +39,7 @@ public static class ControlHost
         // The console lifetime's "Application started. Press Ctrl+C" lines are noise for a CLI.
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         var app = builder.Build();
-        app.MapControlApi(control, ready);
+        app.MapControlApi(control, ready, metrics);
         return app;
     }
 

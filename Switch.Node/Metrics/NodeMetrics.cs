@@ -1,0 +1,99 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Prometheus;
+using Switch.Actors.Cluster;
+using Switch.Node.Cluster;
+
+namespace Switch.Node.Metrics;
+
+/// <summary>
+/// A cluster member's Prometheus metrics, in a registry of its own (several nodes can share a process in tests).
+/// Nothing on the packet path touches them: each scrape copies the datapath's counters inside its actor and reads
+/// this node's shard region state, then sets the collectors. Conntrack entries, expectations and reassemblies are
+/// counted from the entity ids this node hosts (<c>c/{zone}/…</c>, <c>e/…</c>, <c>f/…</c>): an entity exists while
+/// it holds state. There is no journal yet, so there is no journal latency metric.
+/// </summary>
+public sealed class NodeMetrics
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
+    private readonly ClusterNode _node;
+    private readonly Counter _portPackets, _drops, _ctDecisions, _ctQueries, _ctTimeouts, _ctRefused, _toController;
+    private readonly Gauge _ctPending, _ctEntries, _expectations, _reassembly, _members, _shards, _entities;
+    private readonly HashSet<string> _zonesSeen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _statusesSeen = new(StringComparer.Ordinal);
+
+    public CollectorRegistry Registry { get; } = Prometheus.Metrics.NewCustomRegistry();
+
+    public NodeMetrics(ClusterNode node)
+    {
+        _node = node;
+        var f = Prometheus.Metrics.WithCustomRegistry(Registry);
+        _portPackets = f.CreateCounter("dswitch_port_packets_total", "Packets per OpenFlow port and action (rx, tx, tx_dropped, dropped).", "port", "action");
+        _drops = f.CreateCounter("dswitch_drops_total", "Packets dropped, by reason.", "reason");
+        _ctDecisions = f.CreateCounter("dswitch_ct_decisions_total", "ct calls finished (answered, timed out or refused); rate() gives decisions per second.");
+        _ctQueries = f.CreateCounter("dswitch_ct_queries_total", "ct calls sent to the conntrack entities.");
+        _ctTimeouts = f.CreateCounter("dswitch_ct_timeouts_total", "ct calls dropped unanswered after the timeout.");
+        _ctRefused = f.CreateCounter("dswitch_ct_refused_total", "ct calls refused because too many were in flight.");
+        _toController = f.CreateCounter("dswitch_to_controller_total", "Packets sent to the controller port.");
+        _ctPending = f.CreateGauge("dswitch_ct_pending", "ct calls in flight from this node.");
+        _ctEntries = f.CreateGauge("dswitch_conntrack_entries", "Connection entities hosted on this node, per conntrack zone.", "zone");
+        _expectations = f.CreateGauge("dswitch_conntrack_expectations", "Expectation entities hosted on this node.");
+        _reassembly = f.CreateGauge("dswitch_reassembly_in_progress", "Datagrams being reassembled on this node (reassembly entities).");
+        _members = f.CreateGauge("dswitch_cluster_members", "Cluster members as this node sees them, by status.", "status");
+        _shards = f.CreateGauge("dswitch_cluster_shards", "Conntrack shards hosted on this node.");
+        _entities = f.CreateGauge("dswitch_cluster_entities", "Conntrack entities of every kind hosted on this node.");
+        Registry.AddBeforeCollectCallback(CollectAsync);
+    }
+
+    private async Task CollectAsync(CancellationToken ct)
+    {
+        var stats = await _node.Datapath.Ask<DatapathStats>(GetDatapathStats.Instance, AskTimeout, ct);
+        foreach (var (port, action, n) in stats.PortPackets)
+            _portPackets.WithLabels(Actors.Datapath.OfPorts.Name(port), action).IncTo(n);
+        foreach (var (reason, n) in stats.Drops) _drops.WithLabels(reason).IncTo(n);
+        _ctDecisions.IncTo(stats.CtDecisions);
+        _ctQueries.IncTo(stats.CtQueries);
+        _ctTimeouts.IncTo(stats.CtTimeouts);
+        _ctRefused.IncTo(stats.CtRefused);
+        _toController.IncTo(stats.ToController);
+        _ctPending.Set(stats.CtPending);
+
+        var region = await _node.Region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout, ct);
+        var zones = new Dictionary<string, int>(StringComparer.Ordinal);
+        int expectations = 0, reassembly = 0, entities = 0;
+        foreach (var shard in region.Shards)
+            foreach (var id in shard.EntityIds)
+            {
+                entities++;
+                if (id.StartsWith(CtRouting.ConnectionPrefix, StringComparison.Ordinal))
+                {
+                    var zone = ZoneOf(id);
+                    zones[zone] = zones.GetValueOrDefault(zone) + 1;
+                }
+                else if (id.StartsWith(ExpectWire.Prefix, StringComparison.Ordinal)) expectations++;
+                else if (id.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal)) reassembly++;
+            }
+        _zonesSeen.UnionWith(zones.Keys);
+        foreach (var z in _zonesSeen) _ctEntries.WithLabels(z).Set(zones.GetValueOrDefault(z));
+        _expectations.Set(expectations);
+        _reassembly.Set(reassembly);
+        _shards.Set(region.Shards.Count);
+        _entities.Set(entities);
+
+        var byStatus = _node.Cluster.State.Members.GroupBy(m => m.Status.ToString().ToLowerInvariant()).ToDictionary(g => g.Key, g => g.Count());
+        _statusesSeen.UnionWith(byStatus.Keys);
+        foreach (var s in _statusesSeen) _members.WithLabels(s).Set(byStatus.GetValueOrDefault(s));
+    }
+
+    /// <summary>The zone of a connection entity id <c>c/{zone}/…</c>.</summary>
+    private static string ZoneOf(string id)
+    {
+        int start = CtRouting.ConnectionPrefix.Length, end = id.IndexOf('/', start);
+        return end < 0 ? "0" : id[start..end];
+    }
+
+    /// <summary>Writes the Prometheus text exposition (after collecting).</summary>
+    public Task WriteAsync(Stream output, CancellationToken ct) => Registry.CollectAndExportAsTextAsync(output, ct);
+
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+}

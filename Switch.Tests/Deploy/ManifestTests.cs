@@ -1,0 +1,200 @@
+using k8s;
+using k8s.Models;
+using Switch.Node;
+using Switch.Node.Commands;
+using Xunit;
+using YamlDotNet.Serialization;
+
+namespace Switch.Tests.Deploy;
+
+/// <summary>deploy/k8s: valid against the Kubernetes API models, consistent with each other, and the kustomization builds.</summary>
+public sealed class ManifestTests
+{
+    private static readonly string[] KustomizationKeys =
+        { "apiVersion", "kind", "namespace", "labels", "commonLabels", "resources", "configMapGenerator", "secretGenerator", "images", "generatorOptions", "patches" };
+
+    private static Dictionary<string, object> Kustomization() =>
+        new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(File.ReadAllText(Path.Combine(Manifests.K8sDir, "kustomization.yaml")));
+
+    private static List<string> Resources() => ((List<object>)Kustomization()["resources"]).Cast<string>().ToList();
+
+    /// <summary>Every object the kustomization lists, each file validated strictly.</summary>
+    private static List<object> All() => Resources().SelectMany(r => Manifests.Load(Path.Combine(Manifests.K8sDir, r))).ToList();
+
+    private static T One<T>(string? name = null) => All().OfType<T>().Single(o => name is null || ((IMetadata<V1ObjectMeta>)o!).Metadata.Name == name);
+
+    [Fact]
+    public void Every_manifest_in_deploy_k8s_validates_strictly_and_round_trips()
+    {
+        var files = Directory.GetFiles(Manifests.K8sDir, "*.yaml").Where(f => Path.GetFileName(f) != "kustomization.yaml").ToList();
+        Assert.NotEmpty(files);
+        foreach (var f in files) Assert.NotEmpty(Manifests.Load(f));
+        // The kustomization lists them all: none is left out of `kubectl apply -k`.
+        Assert.Equal(files.Select(Path.GetFileName).Order(), Resources().Order());
+    }
+
+    [Fact]
+    public void Strict_validation_rejects_an_unknown_field()
+    {
+        var bad = File.ReadAllText(Path.Combine(Manifests.K8sDir, "pdb.yaml")).Replace("maxUnavailable: 1", "maxUnavailable: 1\n  maxUnavialable: 2");
+        Assert.ThrowsAny<Exception>(() => KubernetesYaml.LoadAllFromString(bad, null, strict: true));
+        var typo = File.ReadAllText(Path.Combine(Manifests.K8sDir, "daemonset.yaml")).Replace("hostNetwork: true", "hostNetwork: true\n      hostNetwrk: true");
+        var path = Path.Combine(Path.GetTempPath(), $"dswitch-bad-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, typo);
+        try { Assert.ThrowsAny<Exception>(() => Manifests.Load(path)); }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Kustomization_builds_every_resource_and_generated_file_exists_and_parses()
+    {
+        var k = Kustomization();
+        Assert.All(k.Keys, key => Assert.Contains(key, KustomizationKeys));
+        Assert.Equal("kustomize.config.k8s.io/v1beta1", k["apiVersion"]);
+        Assert.Equal("Kustomization", k["kind"]);
+        foreach (var r in Resources()) Assert.True(File.Exists(Path.Combine(Manifests.K8sDir, r)), $"resource {r} missing");
+        Assert.Equal("dswitch", One<V1Namespace>().Metadata.Name);
+        Assert.Equal("dswitch", k["namespace"]);
+
+        var gen = Assert.Single((List<object>)k["configMapGenerator"]);
+        var map = (Dictionary<object, object>)gen;
+        Assert.Equal("dswitch-config", map["name"]);
+        var files = ((List<object>)map["files"]).Cast<string>().Select(f => f.Split('=', 2)).ToDictionary(p => p[0], p => Path.Combine(Manifests.K8sDir, p[^1]));
+        Assert.All(files.Values, f => Assert.True(File.Exists(f), $"{f} missing"));
+        // Kustomize refuses files outside its root by default.
+        Assert.All(files.Values, f => Assert.StartsWith(Manifests.K8sDir, Path.GetFullPath(f)));
+
+        // The generated config is what the node loads from /etc/dswitch (both keys land in one directory).
+        var dir = Directory.CreateTempSubdirectory("dswitch-cm-").FullName;
+        try
+        {
+            foreach (var (key, f) in files) File.Copy(f, Path.Combine(dir, key));
+            Environment.SetEnvironmentVariable("NODE_NAME", "worker-1");
+            Environment.SetEnvironmentVariable("POD_IP", "10.1.2.3");
+            var config = NodeConfig.Load(Path.Combine(dir, "node.json"));
+            Assert.Equal("worker-1", config.Name);
+            Assert.NotEmpty(FlowFile.Load(config.Flows!));
+            var options = RunCommand.ClusterOptions(config);
+            Assert.Equal("10.1.2.3", options.Host);
+            Assert.Empty(options.Seeds);
+            var b = Assert.IsType<Switch.Node.Cluster.ClusterBootstrapOptions>(options.Bootstrap);
+            Assert.Equal("kubernetes-api", b.Method);
+            Assert.Equal("10.1.2.3", b.ManagementHost);
+
+            // Ports and names the config uses are the ones the DaemonSet and Services declare.
+            var ds = One<V1DaemonSet>();
+            var ports = ds.Spec.Template.Spec.Containers.Single().Ports.ToDictionary(p => p.Name, p => p.ContainerPort);
+            Assert.Equal(options.Port, ports["akka-remote"]);
+            Assert.Equal(b.ManagementPort, ports["management"]);
+            Assert.Equal("management", b.PortName);
+            Assert.Equal(new Uri(config.Api).Port, ports["http"]);
+            Assert.Equal(string.Format(b.LabelSelector, b.ServiceName), "app=" + ds.Spec.Template.Metadata.Labels["app"]);
+            Assert.Equal("dswitch-config", ds.Spec.Template.Spec.Volumes.Single(v => v.ConfigMap is not null).ConfigMap.Name);
+        }
+        finally { Directory.Delete(dir, true); }
+
+        var image = (Dictionary<object, object>)Assert.Single((List<object>)k["images"]);
+        Assert.StartsWith((string)image["name"] + ":", One<V1DaemonSet>().Spec.Template.Spec.Containers.Single().Image);
+    }
+
+    [Fact]
+    public void DaemonSet_runs_on_the_host_network_with_capture_capabilities_probes_resources_and_scrape_annotation()
+    {
+        var ds = One<V1DaemonSet>();
+        var pod = ds.Spec.Template.Spec;
+        Assert.True(pod.HostNetwork);
+        Assert.Equal("ClusterFirstWithHostNet", pod.DnsPolicy);
+        Assert.True(pod.TerminationGracePeriodSeconds >= 30);
+        Assert.All(ds.Spec.Selector.MatchLabels, kv => Assert.Equal(kv.Value, ds.Spec.Template.Metadata.Labels[kv.Key]));
+        Assert.Equal(One<V1ServiceAccount>().Metadata.Name, pod.ServiceAccountName);
+
+        var c = pod.Containers.Single();
+        Assert.Equal("/health/ready", c.ReadinessProbe.HttpGet.Path);
+        Assert.Equal("/health/live", c.LivenessProbe.HttpGet.Path);
+        Assert.Equal("http", c.ReadinessProbe.HttpGet.Port.Value);
+        Assert.Contains(c.Ports, p => p.Name == "http");
+        foreach (var r in new[] { "cpu", "memory" })
+        {
+            Assert.True(c.Resources.Requests.ContainsKey(r), $"request {r}");
+            Assert.True(c.Resources.Limits.ContainsKey(r), $"limit {r}");
+            Assert.True(c.Resources.Requests[r].ToDecimal() <= c.Resources.Limits[r].ToDecimal());
+        }
+        Assert.Equal(new[] { "NET_ADMIN", "NET_RAW" }, c.SecurityContext.Capabilities.Add.Order());
+        Assert.Equal(new[] { "ALL" }, c.SecurityContext.Capabilities.Drop);
+        Assert.True(c.SecurityContext.RunAsNonRoot);
+        Assert.Contains(c.Env, e => e.Name == "POD_IP" && e.ValueFrom.FieldRef.FieldPath == "status.podIP");
+
+        var a = ds.Spec.Template.Metadata.Annotations;
+        Assert.Equal("true", a["prometheus.io/scrape"]);
+        Assert.Equal("/metrics", a["prometheus.io/path"]);
+        Assert.Equal(c.Ports.Single(p => p.Name == "http").ContainerPort.ToString(), a["prometheus.io/port"]);
+    }
+
+    [Fact]
+    public void Services_select_the_switch_pods_and_name_their_ports()
+    {
+        var ds = One<V1DaemonSet>();
+        var labels = ds.Spec.Template.Metadata.Labels;
+        var portNames = ds.Spec.Template.Spec.Containers.Single().Ports.Select(p => p.Name).ToHashSet();
+        var headless = One<V1Service>("dswitch");
+        Assert.Equal("None", headless.Spec.ClusterIP);
+        Assert.True(headless.Spec.PublishNotReadyAddresses);
+        Assert.Equal(new[] { "akka-remote", "management" }, headless.Spec.Ports.Select(p => p.Name).Order());
+        var control = One<V1Service>("dswitch-control");
+        Assert.Equal("http", Assert.Single(control.Spec.Ports).TargetPort.Value);
+        foreach (var s in new[] { headless, control })
+        {
+            Assert.All(s.Spec.Selector, kv => Assert.Equal(kv.Value, labels[kv.Key]));
+            Assert.All(s.Spec.Ports, p => Assert.Contains(p.TargetPort.Value, portNames));
+        }
+        var pdb = One<V1PodDisruptionBudget>();
+        Assert.All(pdb.Spec.Selector.MatchLabels, kv => Assert.Equal(kv.Value, labels[kv.Key]));
+    }
+
+    [Fact]
+    public void Rbac_grants_only_pod_get_watch_list_to_the_switch_service_account()
+    {
+        var role = One<V1Role>();
+        var rule = Assert.Single(role.Rules);
+        Assert.Equal(new[] { "" }, rule.ApiGroups);
+        Assert.Equal(new[] { "pods" }, rule.Resources);
+        Assert.Equal(new[] { "get", "list", "watch" }, rule.Verbs.Order());
+        var binding = One<V1RoleBinding>();
+        Assert.Equal(("Role", role.Metadata.Name), (binding.RoleRef.Kind, binding.RoleRef.Name));
+        var subject = Assert.Single(binding.Subjects);
+        Assert.Equal(("ServiceAccount", One<V1ServiceAccount>().Metadata.Name), (subject.Kind, subject.Name));
+        Assert.DoesNotContain(All(), o => o is V1ClusterRole or V1ClusterRoleBinding);
+    }
+
+    [Fact]
+    public void Postgres_statefulset_uses_its_headless_service_and_secret_keys_that_exist()
+    {
+        var sts = One<V1StatefulSet>("postgres");
+        Assert.Equal("None", One<V1Service>(sts.Spec.ServiceName).Spec.ClusterIP);
+        Assert.NotEmpty(sts.Spec.VolumeClaimTemplates);
+        var secret = One<V1Secret>("dswitch-postgres");
+        var refs = All().OfType<V1DaemonSet>().SelectMany(d => d.Spec.Template.Spec.Containers)
+            .Concat(sts.Spec.Template.Spec.Containers)
+            .SelectMany(c => c.Env ?? new List<V1EnvVar>()).Where(e => e.ValueFrom?.SecretKeyRef is not null).Select(e => e.ValueFrom.SecretKeyRef).ToList();
+        Assert.NotEmpty(refs);
+        Assert.All(refs, r => Assert.True(r.Name == secret.Metadata.Name && secret.StringData.ContainsKey(r.Key), $"secret key {r.Name}/{r.Key}"));
+    }
+
+    [Fact]
+    public void Dockerfile_is_multi_stage_copies_existing_paths_and_runs_as_the_app_user()
+    {
+        var lines = File.ReadAllLines(Path.Combine(Manifests.RepoRoot, "deploy", "Dockerfile")).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        Assert.True(lines.Count(l => l.StartsWith("FROM ")) >= 2, "multi-stage");
+        foreach (var copy in lines.Where(l => l.StartsWith("COPY ") && !l.Contains("--from=")))
+        {
+            var parts = copy.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..^1];
+            Assert.All(parts, p => Assert.True(File.Exists(Path.Combine(Manifests.RepoRoot, p)) || Directory.Exists(Path.Combine(Manifests.RepoRoot, p)), $"COPY source {p} missing"));
+        }
+        Assert.Contains("USER $APP_UID", lines);
+        Assert.Contains(lines, l => l.StartsWith("ENTRYPOINT") && l.Contains("dswitch.dll"));
+        Assert.Contains(lines, l => l.Contains("setcap cap_net_raw,cap_net_admin+eip"));
+        var ignore = File.ReadAllLines(Path.Combine(Manifests.RepoRoot, "deploy", "Dockerfile.dockerignore"));
+        Assert.Contains("**/bin/", ignore);
+        Assert.Contains("**/obj/", ignore);
+    }
+}
