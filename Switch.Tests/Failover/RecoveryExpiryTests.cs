@@ -1,0 +1,73 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Switch.Actors.Ports;
+using Switch.Contracts;
+using Switch.Contracts.Cluster;
+using Switch.Node.Cluster;
+using Xunit;
+using static Switch.Actors.Packets.FrameBuilder;
+
+namespace Switch.Tests.Failover;
+
+/// <summary>A journaled connection whose deadline passed while no node held it recovers to no entry; one still
+/// within its timeout recovers as it was.</summary>
+[Collection("cluster")]
+public sealed class RecoveryExpiryTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dswitch-recover-").FullName;
+    public void Dispose() { try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } }
+
+    private ClusterNode Start(ManualClock clock)
+    {
+        int port = Cluster.TestCluster.FreePort();
+        var node = new ClusterNode(new ClusterNodeOptions
+        {
+            Name = "n1", Port = port, Seeds = new[] { $"akka.tcp://dswitch@127.0.0.1:{port}" },
+            Persistence = new PersistenceOptions(PersistenceOptions.Sqlite, $"Data Source={Path.Combine(_dir, "journal.db")}"),
+        }, new IPort[] { new InMemoryPort(1), new InMemoryPort(2) }, clock);
+        return node;
+    }
+
+    private static async Task Up(ClusterNode n)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (n.Cluster.SelfMember.Status != MemberStatus.Up && DateTime.UtcNow < deadline) await Task.Delay(100);
+    }
+
+    private static async Task<byte> Ct(ClusterNode n, uint port, byte[] frame)
+    {
+        var f = (await n.Datapath.Ask<InjectFramesReply>(new InjectFrames(port, new[] { frame }), TimeSpan.FromSeconds(30))).Frames[0];
+        Assert.True(f.Drop is null || f.Drop == "no_output", $"dropped: {f.Drop}");
+        return f.CtState;
+    }
+
+    [Fact]
+    public async Task Expired_while_down_recovers_to_nothing_live_one_recovers_established()
+    {
+        var clock = new ManualClock(SystemClock.Instance.NowUs);
+        var a = Start(clock);
+        await Up(a);
+        var ok = await a.FlowManagerProxy.Ask<FlowCommandResult>(new FlowCommand(FlowCommandKind.Add,
+            new[] { "table=0,ip actions=ct(commit,zone=4),output:2" }, false), TimeSpan.FromSeconds(20));
+        Assert.Null(ok.Error);
+        byte est = CtStateBits.Established | CtStateBits.Tracked, rpl = (byte)(est | CtStateBits.ReplyDir);
+        await Ct(a, 1, UdpV4("10.4.0.1", "10.4.0.2", 1000, 53));
+        Assert.Equal(rpl, await Ct(a, 2, UdpV4("10.4.0.2", "10.4.0.1", 53, 1000)));
+        await Ct(a, 1, TcpV4("10.4.0.1", "10.4.0.2", 2000, 80, Syn, 1));
+        Assert.Equal(rpl, await Ct(a, 2, TcpV4("10.4.0.2", "10.4.0.1", 80, 2000, Syn | Ack, 9, 2)));
+        Assert.Equal(est, await Ct(a, 1, TcpV4("10.4.0.1", "10.4.0.2", 2000, 80, Ack, 2, 10)));
+        await a.DisposeAsync();
+
+        // Ten minutes pass while no node runs: the UDP entry (30 s) is past its deadline, the TCP one (5 days) is not.
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var b = Start(clock);
+        await Up(b);
+        // Flow tables live in DistributedData (memory): a cluster restarted whole starts without them.
+        Assert.Null((await b.FlowManagerProxy.Ask<FlowCommandResult>(new FlowCommand(FlowCommandKind.Add,
+            new[] { "table=0,ip actions=ct(commit,zone=4),output:2" }, false), TimeSpan.FromSeconds(20))).Error);
+        await Task.Delay(2000); // remembered entities restart and recover
+        Assert.Equal(est, await Ct(b, 1, TcpV4("10.4.0.1", "10.4.0.2", 2000, 80, Psh | Ack, 2, 10, "x"u8)));
+        Assert.Equal(CtStateBits.New | CtStateBits.Tracked, await Ct(b, 2, UdpV4("10.4.0.2", "10.4.0.1", 53, 1000)));
+        await b.DisposeAsync();
+    }
+}
