@@ -25,13 +25,18 @@ public sealed class FlowManager : ReceiveActor, IWithUnboundedStash
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new FlowManager());
+    private readonly bool _durable;
+    private IActorRef? _journal;
+
+    /// <summary><paramref name="durable"/>: a journal is configured, so flow sets are journaled too.</summary>
+    public static Props Props(bool durable = false) => Akka.Actor.Props.Create(() => new FlowManager(durable));
 
     private sealed record Loaded(FlowSet? Set);
     private sealed record Done(IActorRef ReplyTo, FlowCommandResult Result);
 
-    public FlowManager()
+    public FlowManager(bool durable)
     {
+        _durable = durable;
         Receive<Loaded>(l =>
         {
             if (l.Set is not null) { FlowSets.Apply(_tables, l.Set, Now()); _version = l.Set.Version; }
@@ -44,9 +49,28 @@ public sealed class FlowManager : ReceiveActor, IWithUnboundedStash
     protected override void PreStart()
     {
         var self = Self;
-        _replicator.Ask<IGetResponse>(Dsl.Get(Key, new ReadMajority(Timeout)), Timeout + TimeSpan.FromSeconds(1))
-            .ContinueWith(t => new Loaded(t.IsCompletedSuccessfully && t.Result is GetSuccess s ? s.Get(Key).Value : null))
-            .PipeTo(self);
+        _journal = _durable ? Context.ActorOf(FlowJournal.Props(), "journal") : null;
+        var journal = _journal;
+        LoadAsync(journal).PipeTo(self);
+    }
+
+    /// <summary>The newest of what the members hold (DistributedData) and what the journal kept.</summary>
+    private async Task<Loaded> LoadAsync(IActorRef? journal)
+    {
+        FlowSet? fromData = null, fromJournal = null;
+        try
+        {
+            var r = await _replicator.Ask<IGetResponse>(Dsl.Get(Key, new ReadMajority(Timeout)), Timeout + TimeSpan.FromSeconds(1));
+            if (r is GetSuccess s) fromData = s.Get(Key).Value;
+        }
+        catch (AskTimeoutException) { }
+        if (journal is not null) fromJournal = (await journal.Ask<FlowSetLoaded>(new FlowJournal.Load(), TimeSpan.FromSeconds(30))).Set;
+        if (fromJournal is null || (fromData is not null && fromData.Version >= fromJournal.Version)) return new Loaded(fromData);
+        // A cluster restarted whole: give the members back the journaled flows (datapaths follow DistributedData).
+        var set = fromJournal;
+        await _replicator.Ask<IUpdateResponse>(Dsl.Update(Key, new LWWRegister<FlowSet>(_cluster.SelfUniqueAddress, set), WriteLocal.Instance,
+            r => r.WithValue(_cluster.SelfUniqueAddress, set)), Timeout);
+        return new Loaded(set);
     }
 
     private void Ready()
@@ -59,7 +83,7 @@ public sealed class FlowManager : ReceiveActor, IWithUnboundedStash
             var set = new FlowSet(_version, FlowSets.Lines(_tables));
             var datapaths = _cluster.State.Members.Where(m => m.Status == MemberStatus.Up)
                 .Select(m => Context.ActorSelection(new RootActorPath(m.Address) / "user" / "datapath")).ToList();
-            Publish(set, datapaths, Sender, n).PipeTo(Self);
+            Publish(set, datapaths, _journal, Sender, n).PipeTo(Self);
             Become(Busy);
         });
     }
@@ -75,8 +99,9 @@ public sealed class FlowManager : ReceiveActor, IWithUnboundedStash
         ReceiveAny(_ => Stash.Stash());
     }
 
-    private async Task<Done> Publish(FlowSet set, List<ActorSelection> datapaths, IActorRef replyTo, int affected)
+    private async Task<Done> Publish(FlowSet set, List<ActorSelection> datapaths, IActorRef? journal, IActorRef replyTo, int affected)
     {
+        if (journal is not null) await journal.Ask<FlowJournal.Saved>(new FlowJournal.Save(set), Timeout * 6);
         var update = Dsl.Update(Key, new LWWRegister<FlowSet>(_cluster.SelfUniqueAddress, set), new WriteMajority(Timeout),
             r => r.WithValue(_cluster.SelfUniqueAddress, set));
         var written = await _replicator.Ask<IUpdateResponse>(update, Timeout + TimeSpan.FromSeconds(1));

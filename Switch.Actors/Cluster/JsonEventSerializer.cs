@@ -15,6 +15,7 @@ public sealed class JsonEventSerializer : SerializerWithStringManifest
     {
         ["ConnSaved"] = typeof(ConnSaved), ["ConnForgotten"] = typeof(ConnForgotten),
         ["ExpectSaved"] = typeof(ExpectSaved), ["ExpectCleared"] = typeof(ExpectCleared),
+        ["FlowSetSaved"] = typeof(FlowSetSaved),
     };
 
     public JsonEventSerializer(ExtendedActorSystem system) : base(system) { }

@@ -24,3 +24,9 @@ public sealed record ExpectSaved(ExpectData Data) : IDurableEvent;
 
 /// <summary>An expectation entity's expectation was used, withdrawn or expired.</summary>
 public sealed record ExpectCleared() : IDurableEvent;
+
+/// <summary>The whole flow table as last changed, journaled when the cluster has a journal.</summary>
+public sealed record FlowSetSaved(FlowSet Set) : IDurableEvent;
+
+/// <summary>The flow journal's answer at start (null: nothing journaled).</summary>
+public sealed record FlowSetLoaded(FlowSet? Set);

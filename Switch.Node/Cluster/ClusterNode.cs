@@ -36,7 +36,7 @@ public sealed class ClusterNode : IAsyncDisposable
         Region = ClusterSharding.Get(System).Start(RegionName,
             entityId => ConntrackRegion.EntityProps(entityId, c, s, o.Persistence is not null),
             ClusterShardingSettings.Create(System), new ConntrackMessageExtractor(o.Shards));
-        System.ActorOf(ClusterSingletonManager.Props(FlowManager.Props(), PoisonPill.Instance,
+        System.ActorOf(ClusterSingletonManager.Props(FlowManager.Props(o.Persistence is not null), PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(System)), "flow-manager");
         FlowManagerProxy = System.ActorOf(ClusterSingletonProxy.Props("/user/flow-manager",
             ClusterSingletonProxySettings.Create(System)), "flow-manager-proxy");
