@@ -59,25 +59,51 @@ public static partial class NetNs
     }
 
     /// <summary>A namespace holding "eth0" at <paramref name="cidr"/>, linked by a veth pair to <paramref name="rootEnd"/>
-    /// in the root namespace (up, no address, IPv6 off). Offloads are off on both ends: a frame captured by libpcap must
-    /// be a real wire frame (no partial checksum, no GSO super-frame) to be re-injected.</summary>
-    public static void Host(string ns, string rootEnd, string cidr, int mtu = 1500)
+    /// in the root namespace, or in <paramref name="switchNs"/> when given (up, no address, IPv6 off). Offloads are off
+    /// on both ends: a frame captured by libpcap must be a real wire frame (no partial checksum, no GSO super-frame) to
+    /// be re-injected.</summary>
+    public static void Host(string ns, string rootEnd, string cidr, int mtu = 1500, string? switchNs = null)
     {
         Ip("netns", "add", ns);
         Ip("link", "add", rootEnd, "type", "veth", "peer", "name", rootEnd + "p");
         Ip("link", "set", rootEnd + "p", "netns", ns);
         Ip("-n", ns, "link", "set", rootEnd + "p", "name", "eth0");
-        File.WriteAllText($"/proc/sys/net/ipv6/conf/{rootEnd}/disable_ipv6", "1");
+        if (switchNs is not null) Ip("link", "set", rootEnd, "netns", switchNs);
+        string[] sw = switchNs is null ? [] : ["-n", switchNs];
+        if (switchNs is null) File.WriteAllText($"/proc/sys/net/ipv6/conf/{rootEnd}/disable_ipv6", "1");
+        else In(switchNs, "sysctl", "-qw", $"net.ipv6.conf.{rootEnd}.disable_ipv6=1");
         In(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
         In(ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
         Ip("-n", ns, "link", "set", "eth0", "mtu", mtu.ToString());
-        Ip("link", "set", rootEnd, "mtu", mtu.ToString());
+        Ip([.. sw, "link", "set", rootEnd, "mtu", mtu.ToString()]);
         Ip("-n", ns, "addr", "add", cidr, "dev", "eth0");
         Ip("-n", ns, "link", "set", "lo", "up");
         Ip("-n", ns, "link", "set", "eth0", "up");
-        Ip("link", "set", rootEnd, "up");
+        Ip([.. sw, "link", "set", rootEnd, "up"]);
         In(ns, "ethtool", "-K", "eth0", "tx", "off", "tso", "off", "gso", "off", "gro", "off");
-        Run("ethtool", "-K", rootEnd, "tx", "off", "tso", "off", "gso", "off", "gro", "off");
+        string[] ethtool = ["ethtool", "-K", rootEnd, "tx", "off", "tso", "off", "gso", "off", "gro", "off"];
+        if (switchNs is null) Run(ethtool[0], ethtool[1..]); else In(switchNs, ethtool);
+    }
+
+    /// <summary>Two empty namespaces (loopback up, IPv6 off) joined by a veth pair: <paramref name="link1"/> at
+    /// <paramref name="cidr1"/> in <paramref name="ns1"/>, <paramref name="link2"/> at <paramref name="cidr2"/> in
+    /// <paramref name="ns2"/>, offloads off.</summary>
+    public static void Pair(string ns1, string link1, string cidr1, string ns2, string link2, string cidr2)
+    {
+        foreach (var ns in new[] { ns1, ns2 })
+        {
+            Ip("netns", "add", ns);
+            In(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+            In(ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
+            Ip("-n", ns, "link", "set", "lo", "up");
+        }
+        Ip("-n", ns1, "link", "add", link1, "type", "veth", "peer", "name", link2, "netns", ns2);
+        foreach (var (ns, link, cidr) in new[] { (ns1, link1, cidr1), (ns2, link2, cidr2) })
+        {
+            Ip("-n", ns, "addr", "add", cidr, "dev", link);
+            Ip("-n", ns, "link", "set", link, "up");
+            In(ns, "ethtool", "-K", link, "tx", "off", "tso", "off", "gso", "off", "gro", "off");
+        }
     }
 
     /// <summary>Runs <paramref name="f"/> on a thread that entered <paramref name="ns"/>: sockets it creates live there

@@ -12,13 +12,17 @@ public sealed partial class SwitchProcess : IDisposable
     private readonly StringBuilder _log = new();
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public SwitchProcess(string config)
+    /// <param name="ns">The network namespace to run in (through `ip netns exec`, which execs dotnet: the child's id is
+    /// still dswitch's, so SIGTERM reaches it); null for the test's own.</param>
+    public SwitchProcess(string config, string? ns = null)
     {
         var dll = typeof(Switch.Node.Program).Assembly.Location;
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var psi = new ProcessStartInfo(ns is null ? dotnet : "ip")
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         };
+        if (ns is not null) foreach (var a in new[] { "netns", "exec", ns, dotnet }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(dll);
         psi.ArgumentList.Add("run");
         psi.ArgumentList.Add("--config");

@@ -1,9 +1,9 @@
-using Switch.Node.Commands;
 using Xunit;
 
 namespace Switch.Tests.Live;
 
-/// <summary>The single-node firewall checks across two cluster members joined by VXLAN, conntrack sharded across both.</summary>
+/// <summary>The single-node firewall checks across two cluster members, each in its own namespace, joined by VXLAN,
+/// conntrack sharded across both.</summary>
 [Collection(LiveCollection.Name)]
 public sealed class TwoNodeFirewallTests(TwoNodeFixture f) : IClassFixture<TwoNodeFixture>
 {
@@ -34,9 +34,7 @@ public sealed class TwoNodeFirewallTests(TwoNodeFixture f) : IClassFixture<TwoNo
         try { await check(); }
         catch (Exception e)
         {
-            var o = new StringWriter();
-            CtlCommand.Run(["--seed", f.Api1, "ports"], o, o);
-            CtlCommand.Run(["--seed", f.Api1, "dump-conntrack"], o, o);
+            var o = f.Ctl("ports") + f.Ctl("dump-conntrack");
             throw new Xunit.Sdk.XunitException($"{e.Message}\n--- n1 ports, conntrack:\n{o}\n--- n1 log:\n{f.Node1?.Log}\n--- n2 log:\n{f.Node2?.Log}\n{e}");
         }
     }
