@@ -192,8 +192,10 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             || !_saved.Expectations.Select(e => e.DstPort).SequenceEqual(expectations.Select(e => e.DstPort))
             || rec.ExpiresUs - _saved.Conn.ExpiresUs > (_saved.Conn.ExpiresUs - _saved.SavedAtUs) / 2;
         if (!changed) { then(); return; }
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         Persist(new ConnSaved(rec, expectations, now), e =>
         {
+            JournalStats.Record(started);
             _saved = e;
             if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(e);
             then();

@@ -52,7 +52,10 @@ public static class RunCommand
         var ports = NodePorts.Open(config);
         var options = ClusterOptions(config) with
         {
-            Persistence = config.Persistence is { } ps ? new Cluster.PersistenceOptions(ps.Provider, ps.ConnectionString) : null,
+            // "$NAME" reads the connection string from the environment (on Kubernetes: from a Secret).
+            Persistence = config.Persistence is { } ps
+                ? new Cluster.PersistenceOptions(ps.Provider, NodeConfig.FromEnvironment(ps.ConnectionString, "config", "persistence.connectionString"))
+                : null,
         };
         var node = new Cluster.ClusterNode(options, ports);
         try

@@ -18,6 +18,8 @@ public sealed class NodeMetrics
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
     private readonly ClusterNode _node;
     private readonly Counter _portPackets, _drops, _ctDecisions, _ctQueries, _ctTimeouts, _ctRefused, _toController;
+    private readonly Counter _journalWrites, _journalSeconds;
+    private readonly Gauge _journalMax;
     private readonly Gauge _ctPending, _ctEntries, _expectations, _reassembly, _members, _shards, _entities;
     private readonly HashSet<string> _zonesSeen = new(StringComparer.Ordinal);
     private readonly HashSet<string> _statusesSeen = new(StringComparer.Ordinal);
@@ -35,6 +37,9 @@ public sealed class NodeMetrics
         _ctTimeouts = f.CreateCounter("dswitch_ct_timeouts_total", "ct calls dropped unanswered after the timeout.");
         _ctRefused = f.CreateCounter("dswitch_ct_refused_total", "ct calls refused because too many were in flight.");
         _toController = f.CreateCounter("dswitch_to_controller_total", "Packets sent to the controller port.");
+        _journalWrites = f.CreateCounter("dswitch_journal_writes_total", "Conntrack journal writes by this node's entities.");
+        _journalSeconds = f.CreateCounter("dswitch_journal_write_seconds_total", "Time those writes took; divided by dswitch_journal_writes_total (rate over rate) it is the mean journal latency.");
+        _journalMax = f.CreateGauge("dswitch_journal_write_seconds_max", "The slowest journal write since the node started.");
         _ctPending = f.CreateGauge("dswitch_ct_pending", "ct calls in flight from this node.");
         _ctEntries = f.CreateGauge("dswitch_conntrack_entries", "Connection entities hosted on this node, per conntrack zone.", "zone");
         _expectations = f.CreateGauge("dswitch_conntrack_expectations", "Expectation entities hosted on this node.");
@@ -57,6 +62,9 @@ public sealed class NodeMetrics
         _ctRefused.IncTo(stats.CtRefused);
         _toController.IncTo(stats.ToController);
         _ctPending.Set(stats.CtPending);
+        _journalWrites.IncTo(JournalStats.Writes);
+        _journalSeconds.IncTo(JournalStats.TotalSeconds);
+        _journalMax.Set(JournalStats.MaxSeconds);
 
         var region = await _node.Region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout, ct);
         var zones = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -70,6 +70,9 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.Equal(1, Value(after, "dswitch_drops_total", "reason=\"drop_action\""));
         // Each SYN: one ct call to recirculate, one to commit.
         Assert.True(Value(after, "dswitch_ct_decisions_total") >= decisionsBefore + 10);
+        // The journal metrics are exported (this cluster keeps conntrack in memory, so they stay at zero here;
+        // RecoveryExpiryTests checks that durable entities move them).
+        Assert.Contains("dswitch_journal_write_seconds_total", after);
         Assert.Equal(3, Value(after, "dswitch_cluster_members", "status=\"up\""));
 
         // The five connections live on whichever nodes own their shards: summed over the nodes, zone 7 holds five.
