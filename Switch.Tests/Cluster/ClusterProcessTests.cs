@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Switch.Node.Commands;
 using Switch.Node.Control;
+using Switch.Tests.Failover;
 using Xunit;
 using static Switch.Actors.Packets.FrameBuilder;
 
@@ -11,63 +11,31 @@ namespace Switch.Tests.Cluster;
 public sealed class ClusterProcessTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dswitch-cluster-").FullName;
-    private readonly List<Process> _procs = new();
-    private static readonly System.Text.StringBuilder Log = new();
+    private readonly List<NodeProcess> _nodes = new();
 
     public void Dispose()
     {
-        foreach (var p in _procs) { try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }
+        foreach (var n in _nodes) n.Dispose();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
-
-    private (string Api, Process P) StartNode(int i, int akkaPort, int apiPort, string seed)
-    {
-        var cfg = Path.Combine(_dir, $"n{i}.json");
-        File.WriteAllText(cfg, $$"""
-            { "name": "n{{i}}", "api": "http://127.0.0.1:{{apiPort}}",
-              "ports": { "1": {}, "2": {} },
-              "cluster": { "host": "127.0.0.1", "port": {{akkaPort}}, "seeds": ["{{seed}}"], "shards": 30, "stableAfterSeconds": 3 } }
-            """);
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(typeof(Switch.Node.Program).Assembly.Location);
-        psi.ArgumentList.Add("run"); psi.ArgumentList.Add("--config"); psi.ArgumentList.Add(cfg);
-        var p = Process.Start(psi)!;
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (Log) Log.AppendLine($"n{i}: {e.Data}"); };
-        p.BeginErrorReadLine();
-        _procs.Add(p);
-        return ($"http://127.0.0.1:{apiPort}", p);
     }
 
     private static string Ctl(params string[] args)
     {
         var o = new StringWriter(); var e = new StringWriter();
         int rc = CtlCommand.Run(args, o, e);
-        Assert.True(rc == 0, $"ctl {string.Join(' ', args)} failed: {e}\nnode logs:\n{Logs()}");
+        Assert.True(rc == 0, $"ctl {string.Join(' ', args)} failed: {e}\nnode logs:\n{NodeProcess.Logs()}");
         return o.ToString();
     }
-
-    private static string Logs() { lock (Log) return Log.ToString(); }
 
     [Fact]
     public async Task Three_processes_track_an_asymmetric_connection_as_one_entry()
     {
         int seedAkka = TestCluster.FreePort();
         string seed = $"akka.tcp://dswitch@127.0.0.1:{seedAkka}";
-        var nodes = new[]
-        {
-            StartNode(1, seedAkka, TestCluster.FreePort(), seed),
-            StartNode(2, TestCluster.FreePort(), TestCluster.FreePort(), seed),
-            StartNode(3, TestCluster.FreePort(), TestCluster.FreePort(), seed),
-        };
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        foreach (var (_, p) in nodes)
-        {
-            var line = await p.StandardOutput.ReadLineAsync(cts.Token);
-            Assert.True(line?.Contains("control API on") == true, $"expected the ready line, got: {line}\nnode logs:\n{Logs()}");
-        }
+        for (int i = 1; i <= 3; i++)
+            _nodes.Add(NodeProcess.Start(_dir, $"n{i}", i == 1 ? seedAkka : TestCluster.FreePort(), seed, null, "\"1\":{},\"2\":{}"));
+        foreach (var n in _nodes) await n.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        var nodes = _nodes;
         string s1 = nodes[0].Api, s3 = nodes[2].Api;
         var flows = Path.Combine(_dir, "fw.flows");
         File.WriteAllText(flows, SamplesCommand.Firewall);
