@@ -16,6 +16,9 @@ public sealed record NodeConfigCluster
     public int Shards { get; init; } = 30;
     /// <summary>Split-brain resolver stable-after, seconds (shorter re-homes sooner, downs more on pauses).</summary>
     public int StableAfterSeconds { get; init; } = 7;
+    /// <summary>The fast path (docs/fast-path.md): a connection whose packets enter one node is decided there under a
+    /// lease from its entity. false sends every packet to its entity (the behaviour before the fast path).</summary>
+    public bool FastPath { get; init; } = true;
     /// <summary>When present, the cluster forms by Akka.Management bootstrap and <see cref="Seeds"/> must be empty.</summary>
     public NodeConfigBootstrap? Bootstrap { get; init; }
 

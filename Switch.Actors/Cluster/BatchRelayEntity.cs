@@ -19,7 +19,10 @@ public sealed class BatchRelayEntity : UntypedActor
     protected override void OnReceive(object message)
     {
         if (message is CtQueryBatch b)
+        {
+            if (b.Reports is not null) foreach (var r in b.Reports) Context.Parent.Forward(r);
             foreach (var q in b.Queries) Context.Parent.Forward(q);
+        }
         else Unhandled(message);
     }
 }

@@ -1,48 +1,94 @@
 using Akka.Actor;
 using Switch.Actors.Conntrack;
 using Switch.Actors.Packets;
+using Switch.Contracts;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;
 
 /// <summary>
-/// The datapath's conntrack when it runs in the cluster: each ct call becomes a <see cref="CtQuery"/> to the
-/// sharded entity that owns the connection (or the datagram being reassembled), and the answer resumes the
-/// packet. Never blocks: the number of calls in flight is bounded (beyond it the packet is dropped and counted,
-/// the back-pressure a switch can apply), and calls unanswered after the timeout are dropped and counted.
+/// The datapath's conntrack when it runs in the cluster. A packet of a connection this node holds a lease on is
+/// decided here, synchronously, by a local <see cref="ConntrackEngine"/> (the fast path); every other ct call
+/// becomes a <see cref="CtQuery"/> to the sharded entity that owns the connection (or the datagram being
+/// reassembled), and the answer resumes the packet. An answer may lend this node the connection
+/// (<see cref="LeaseGrant"/>); the node reports what must stay durable back to the entity and gives the connection
+/// back when the entity revokes the lease (docs/fast-path.md). Never blocks: the calls in flight are bounded
+/// (beyond that the packet is dropped and counted), and calls unanswered after the timeout are dropped and counted.
 /// Lives inside the datapath's actor, so it is single-threaded like the datapath.
 /// </summary>
 public sealed class ClusterConntrack : IRemoteConntrack
 {
     private readonly Func<IActorRef> _region;
     private readonly IActorRef _self;
+    private readonly IClock _clock;
     private readonly int _maxPending;
     private readonly long _timeoutUs;
-    private readonly Dictionary<long, (CtCall Call, long SentUs)> _pending = new();
-    private readonly Dictionary<string, List<CtQuery>> _batches = new();
+    private readonly bool _wantsLeases;
+    private readonly Dictionary<long, InFlight> _pending = new();
+    private readonly Dictionary<string, Outgoing> _batches = new();
     private readonly int _shards;
     private bool _flushScheduled;
     private long _nextId;
 
+    // The fast path: connections lent to this node, decided by the same engine code.
+    private readonly ConntrackEngine _local;
+    private readonly Dictionary<string, Lease> _leases = new();
+    private readonly Dictionary<ConnKey, Lease> _active = new();
+    private readonly Dictionary<string, int> _inflight = new();
+    private long _expiredSeen;
+
     /// <summary>Most queries one batch carries; a fuller batch leaves at once.</summary>
     public const int MaxBatch = 64;
+    /// <summary>Most packets parked behind one lease that is waiting for its own queries to come back.</summary>
+    public const int MaxParked = 4096;
     public long BatchesSent, BatchedQueries;
 
     public long Timeouts, Refused, Queries, RemoteReassembled;
-    /// <summary>ct calls finished: answered, timed out or refused (metrics: decisions per second).</summary>
+    /// <summary>ct calls finished: answered, decided locally, timed out or refused (metrics: decisions per second).</summary>
     public long Decisions;
+    /// <summary>Decisions taken on this node under a lease, without a message.</summary>
+    public long LocalDecisions;
+    public long LeasesGranted, LeasesRevoked, LeasesDropped, ReportsSent;
 
-    public ClusterConntrack(Func<IActorRef> region, IActorRef self, int shards, int maxPending = 65536, TimeSpan? timeout = null)
+    private sealed record InFlight(CtCall Call, long SentUs, string EntityId);
+
+    private sealed class Outgoing
+    {
+        public readonly List<CtQuery> Queries = new();
+        public readonly List<LeaseReport> Reports = new();
+        public int Count => Queries.Count + Reports.Count;
+    }
+
+    /// <summary>A connection lent to this node. Until <see cref="Active"/> (queries sent before the grant are still out)
+    /// its packets are parked; then the local engine holds it.</summary>
+    private sealed class Lease
+    {
+        public required string EntityId;
+        public required long Epoch;
+        public required Address Grantor;
+        public required ConnImage Image;
+        public bool Active;
+        public ConnKey Key;
+        public ConnRecord Reported = null!;
+        public long ReportedAtUs;
+        public Queue<CtCall>? Parked;
+    }
+
+    public ClusterConntrack(Func<IActorRef> region, IActorRef self, int shards, int maxPending = 65536, TimeSpan? timeout = null,
+        IClock? clock = null, ConntrackSettings? settings = null, bool leases = true)
     {
         _shards = shards;
         _region = region;
         _self = self;
         _maxPending = maxPending;
         _timeoutUs = (long)(timeout ?? TimeSpan.FromSeconds(5)).TotalMicroseconds;
+        _clock = clock ?? SystemClock.Instance;
+        _wantsLeases = leases;
+        _local = new ConntrackEngine(_clock, settings);
     }
 
     /// <summary>Sent by the conntrack to its own actor: a call it refused, to be answered outside Submit.</summary>
-    public sealed record Refuse(long Id);
+    public sealed record Refuse(long Id, CtCall Call);
 
     /// <summary>Sent to its own actor when the first query of a batch is queued: by the time it is processed,
     /// every packet already in the mailbox has added its query, so batches fill under load and a lone packet
@@ -50,30 +96,89 @@ public sealed class ClusterConntrack : IRemoteConntrack
     public sealed class Flush { public static readonly Flush Instance = new(); }
 
     public int Pending => _pending.Count;
+    /// <summary>Connections this node decides locally now.</summary>
+    public int LeasesHeld => _active.Count;
+
+    /// <summary>The fast path: decides the packet here when this node holds its connection's lease.</summary>
+    public bool TryDecide(ref Packet packet, ref FlowKey key, in CtRequest request, out CtOutcome outcome)
+    {
+        outcome = default;
+        if (_active.Count == 0 || !_local.TryExecuteHeld(ref packet, ref key, in request, out outcome, out var ck)) return false;
+        LocalDecisions++;
+        Decisions++;
+        if (_active.TryGetValue(ck, out var lease)) AfterLocal(lease);
+        return true;
+    }
+
+    /// <summary>After a local decision: reports a change the entity must journal, or that the connection is gone.</summary>
+    private void AfterLocal(Lease l)
+    {
+        if (!_local.TryGet(l.Key, out var c) || c is null) { Report(l, null); RemoveLease(l); return; }
+        var r = l.Reported;
+        bool changed = (byte)c.Status != r.Status || (byte)c.Tcp.State != r.TcpState || c.Mark != r.Mark
+            || (ulong)(c.Label >> 64) != r.LabelHi || (ulong)c.Label != r.LabelLo || c.OrigIsA != r.OrigIsA
+            || c.CreatedUs != r.CreatedUs || c.ExpiresUs - r.ExpiresUs > (r.ExpiresUs - l.ReportedAtUs) / 2;
+        if (changed) Report(l, c);
+    }
+
+    private void Report(Lease l, Connection? c)
+    {
+        ConnImage? image = null;
+        if (c is not null)
+        {
+            image = ConnImages.From(c);
+            l.Reported = image.Conn;
+            l.ReportedAtUs = _clock.NowUs;
+        }
+        ReportsSent++;
+        Queue(CtRouting.ShardId(l.EntityId, _shards), null, new LeaseReport(l.EntityId, l.Epoch, image));
+    }
 
     public void Submit(CtCall call)
     {
+        var entity = CtRouting.EntityId(call.Packet.Span, call.Key, call.Request.Zone);
+        if (_leases.TryGetValue(entity, out var l))
+        {
+            if (!l.Active)
+            {
+                // Queries sent before the grant are still out: this packet waits for them, then is decided here.
+                if ((l.Parked ??= new Queue<CtCall>()).Count < MaxParked) { l.Parked.Enqueue(call); return; }
+            }
+            else
+            {
+                // A packet of a lent connection the fast path declined (its timer ran out here, a fragment, an ICMP
+                // error, force or alg): the entity decides it, so it gets the connection back first.
+                Report(l, _local.TryGet(l.Key, out var c) && c!.ExpiresUs > _clock.NowUs ? c : null);
+                RemoveLease(l);
+            }
+        }
         long id = ++_nextId;
-        _pending[id] = (call, NowUs());
+        _pending[id] = new InFlight(call, NowUs(), entity);
         if (_pending.Count > _maxPending)
         {
             // Answered through the mailbox: the datapath is inside Submit and must not be re-entered.
+            _pending.Remove(id);
             Refused++;
-            _self.Tell(new Refuse(id));
+            _self.Tell(new Refuse(id, call));
             return;
         }
-        Send(id, call);
+        Send(id, call, entity);
     }
 
-    private void Send(long id, CtCall call)
+    private void Send(long id, CtCall call, string entity)
     {
         Queries++;
-        var entity = CtRouting.EntityId(call.Packet.Span, call.Key, call.Request.Zone);
+        _inflight[entity] = _inflight.GetValueOrDefault(entity) + 1;
         var q = new CtQuery(id, entity, call.Packet.Span.ToArray(), call.Packet.InPort, CtWire.Meta(call.Key),
-            CtWire.CtWords(call.Key), CtWire.ToWire(call.Request));
-        var shard = CtRouting.ShardId(entity, _shards);
-        if (!_batches.TryGetValue(shard, out var batch)) _batches[shard] = batch = new List<CtQuery>();
-        batch.Add(q);
+            CtWire.CtWords(call.Key), CtWire.ToWire(call.Request), _wantsLeases);
+        Queue(CtRouting.ShardId(entity, _shards), q, null);
+    }
+
+    private void Queue(string shard, CtQuery? q, LeaseReport? report)
+    {
+        if (!_batches.TryGetValue(shard, out var batch)) _batches[shard] = batch = new Outgoing();
+        if (q is not null) batch.Queries.Add(q);
+        if (report is not null) batch.Reports.Add(report);
         if (batch.Count >= MaxBatch) SendBatch(shard, batch);
         else if (!_flushScheduled) { _flushScheduled = true; _self.Tell(Flush.Instance); }
     }
@@ -86,24 +191,31 @@ public sealed class ClusterConntrack : IRemoteConntrack
             if (batch.Count > 0) SendBatch(shard, batch);
     }
 
-    private void SendBatch(string shard, List<CtQuery> batch)
+    private void SendBatch(string shard, Outgoing batch)
     {
-        if (batch.Count == 1) _region().Tell(batch[0], _self);
+        if (batch.Queries.Count == 1 && batch.Reports.Count == 0) _region().Tell(batch.Queries[0], _self);
+        else if (batch.Queries.Count == 0 && batch.Reports.Count == 1) _region().Tell(batch.Reports[0], _self);
         else
         {
-            _region().Tell(new CtQueryBatch(BatchRelayEntity.EntityId(shard), batch.ToArray()), _self);
+            // Through the shard's relay, reports first: a report describes the state before the queries behind it.
+            _region().Tell(new CtQueryBatch(BatchRelayEntity.EntityId(shard), batch.Queries.ToArray(),
+                batch.Reports.Count > 0 ? batch.Reports.ToArray() : null), _self);
             BatchesSent++;
-            BatchedQueries += batch.Count;
+            BatchedQueries += batch.Queries.Count;
         }
-        batch.Clear();
+        batch.Queries.Clear();
+        batch.Reports.Clear();
     }
 
     /// <summary>Handles an entity's answer: resumes the packet, or, when a reassembly entity returned the whole
-    /// datagram, sends that on to its connection's entity (this node completed it, so this node continues it).</summary>
-    public void OnReply(CtReply r, Datapath.Datapath dp)
+    /// datagram, sends that on to its connection's entity (this node completed it, so this node continues it).
+    /// A lease in the answer is taken; once none of this node's queries to the entity is out, it becomes active
+    /// and the packets parked behind it are decided here, in order.</summary>
+    public void OnReply(CtReply r, Datapath.Datapath dp, Address grantor)
     {
-        if (!_pending.TryGetValue(r.Id, out var p)) return; // answered after its timeout
+        if (!_pending.Remove(r.Id, out var p)) return; // answered after its timeout
         var call = p.Call;
+        Done(p.EntityId);
         if (r.Verdict == CtWireVerdict.Reassembled && r.Frame is not null)
         {
             var whole = Packet.From(r.Frame, call.Packet.InPort, call.Packet.TimestampUs);
@@ -115,10 +227,12 @@ public sealed class ClusterConntrack : IRemoteConntrack
                 call.Packet = whole;
                 call.Key = key;
                 RemoteReassembled++;
-                Send(r.Id, call);
+                // The whole datagram is tracked like any packet: locally when its connection is lent here.
+                if (TryDecide(ref call.Packet, ref call.Key, in call.Request, out var local)) { Decisions--; Finish(call, local, dp); }
+                else Submit(call);
                 return;
             }
-            Finish(r.Id, call, CtOutcome.Drop("frag_reassembled_bad"), dp);
+            Finish(call, CtOutcome.Drop("frag_reassembled_bad"), dp);
             return;
         }
         if (r.Verdict == CtWireVerdict.Continue && r.KeyWords.Length == FlowKey.Words) CtWire.ApplyCtWords(ref call.Key, r.KeyWords);
@@ -128,26 +242,136 @@ public sealed class ClusterConntrack : IRemoteConntrack
             CtWireVerdict.Stolen => CtOutcome.Stolen,
             _ => CtOutcome.Drop(r.DropReason ?? "ct_error"),
         };
-        Finish(r.Id, call, outcome, dp);
+        if (r.Lease is { } g) Take(p.EntityId, g, grantor);
+        Finish(call, outcome, dp);
+        Activate(p.EntityId, dp);
     }
 
-    public void OnRefuse(Refuse r, Datapath.Datapath dp)
+    private void Take(string entity, LeaseGrant g, Address grantor)
     {
-        if (_pending.TryGetValue(r.Id, out var p)) Finish(r.Id, p.Call, CtOutcome.Drop("ct_backlog_full"), dp);
+        if (_leases.TryGetValue(entity, out var l))
+        {
+            if (l.Epoch == g.Epoch) { if (!l.Active) l.Image = g.Image; return; }
+            RemoveLease(l);
+        }
+        _leases[entity] = new Lease { EntityId = entity, Epoch = g.Epoch, Grantor = grantor, Image = g.Image };
+        LeasesGranted++;
     }
 
-    /// <summary>Drops calls whose answer is overdue (an entity's node died mid-call); returns how many.</summary>
+    private void Activate(string entity, Datapath.Datapath dp)
+    {
+        if (!_leases.TryGetValue(entity, out var l) || l.Active || _inflight.ContainsKey(entity)) return;
+        var c = _local.Adopt(l.Image);
+        if (c is null) { RemoveLease(l); Resubmit(l.Parked); return; }
+        l.Active = true;
+        l.Key = c.Key;
+        l.Reported = l.Image.Conn;
+        l.ReportedAtUs = _clock.NowUs;
+        _active[c.Key] = l;
+        var parked = l.Parked;
+        l.Parked = null;
+        if (parked is null) return;
+        while (parked.TryDequeue(out var call))
+        {
+            if (TryDecide(ref call.Packet, ref call.Key, in call.Request, out var outcome)) { Decisions--; Finish(call, outcome, dp); }
+            else Submit(call);
+        }
+    }
+
+    private void Resubmit(Queue<CtCall>? parked)
+    {
+        if (parked is null) return;
+        while (parked.TryDequeue(out var call)) Submit(call);
+    }
+
+    private void Done(string entity)
+    {
+        if (!_inflight.TryGetValue(entity, out int n)) return;
+        if (n <= 1) _inflight.Remove(entity); else _inflight[entity] = n - 1;
+    }
+
+    private void RemoveLease(Lease l)
+    {
+        _leases.Remove(l.EntityId);
+        if (l.Active)
+        {
+            _active.Remove(l.Key);
+            if (_local.TryGet(l.Key, out var c)) _local.Remove(c!);
+        }
+    }
+
+    /// <summary>The entity takes its connection back: the latest state goes with the answer. Packets parked behind a
+    /// lease not yet active go to the entity, which holds them until it has this answer.</summary>
+    public void OnRevoke(LeaseRevoke rv, IActorRef entity)
+    {
+        if (!_leases.TryGetValue(rv.EntityId, out var l) || l.Epoch != rv.Epoch)
+        {
+            entity.Tell(new LeaseReturn(rv.EntityId, rv.Epoch, null, false), _self);
+            return;
+        }
+        LeasesRevoked++;
+        ConnImage? image = null;
+        bool gone = false;
+        if (l.Active)
+        {
+            if (_local.TryGet(l.Key, out var c) && c!.ExpiresUs > _clock.NowUs) image = ConnImages.From(c);
+            else gone = true;
+        }
+        var parked = l.Parked;
+        RemoveLease(l);
+        entity.Tell(new LeaseReturn(rv.EntityId, rv.Epoch, image, gone), _self);
+        Resubmit(parked);
+    }
+
+    /// <summary>The node an entity lives on is unreachable or leaving: its leases die (the entity that comes back
+    /// elsewhere knows only its durable state, which then rules).</summary>
+    public void DropLeasesFrom(Address node)
+    {
+        foreach (var l in _leases.Values.Where(l => l.Grantor.Equals(node)).ToList())
+        {
+            LeasesDropped++;
+            var parked = l.Parked;
+            RemoveLease(l);
+            Resubmit(parked);
+        }
+    }
+
+    public void OnRefuse(Refuse r, Datapath.Datapath dp) => Finish(r.Call, CtOutcome.Drop("ct_backlog_full"), dp);
+
+    /// <summary>Drops calls whose answer is overdue (an entity's node died mid-call); returns how many. Also runs the
+    /// local engine's timers: a lent connection that expired here is reported gone.</summary>
     public int ExpireOverdue(Datapath.Datapath dp)
     {
+        ExpireLocal();
         long now = NowUs();
         var overdue = _pending.Where(kv => now - kv.Value.SentUs > _timeoutUs).Select(kv => kv.Key).ToList();
-        foreach (var id in overdue) { Timeouts++; Finish(id, _pending[id].Call, CtOutcome.Drop("ct_timeout"), dp); }
+        foreach (var id in overdue)
+        {
+            var p = _pending[id];
+            _pending.Remove(id);
+            Done(p.EntityId);
+            Timeouts++;
+            // A lease waiting for this answer cannot know the entity's latest state: it is given up.
+            if (_leases.TryGetValue(p.EntityId, out var l) && !l.Active) { RemoveLease(l); Resubmit(l.Parked); }
+            Finish(p.Call, CtOutcome.Drop("ct_timeout"), dp);
+        }
         return overdue.Count;
     }
 
-    private void Finish(long id, CtCall call, CtOutcome outcome, Datapath.Datapath dp)
+    private void ExpireLocal()
     {
-        _pending.Remove(id);
+        _local.ExpireNow();
+        if (_local.Counters.Expired == _expiredSeen) return;
+        _expiredSeen = _local.Counters.Expired;
+        foreach (var l in _active.Values.Where(l => !_local.TryGet(l.Key, out _)).ToList())
+        {
+            Report(l, null);
+            RemoveLease(l);
+        }
+    }
+
+    private void Finish(CtCall call, CtOutcome outcome, Datapath.Datapath dp)
+    {
         Decisions++;
         dp.Resume(call, outcome);
     }

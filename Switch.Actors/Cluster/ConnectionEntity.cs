@@ -18,12 +18,23 @@ namespace Switch.Actors.Cluster;
 /// checkpoint, teardown) are journaled before the answer leaves, so a decision the datapath acted on survives
 /// the node; a recovered connection picks TCP windows up liberally. The entity stops as soon as it holds
 /// nothing: an uncommitted packet leaves no actor (and, once forgotten, no events) behind.
+/// The fast path (docs/fast-path.md): a committed connection without helper or expectations is lent to the node
+/// whose datapath asked (<see cref="LeaseGrant"/> in the answer). The holder decides its packets and reports what
+/// must stay durable; a packet from any other node, a flush or this entity's own timer revokes the lease first
+/// (the holder's latest state comes back), and after a revocation caused by another node the entity decides
+/// centrally for good.
 /// </summary>
 public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
 {
     private sealed class ExpiryTick { public static readonly ExpiryTick Instance = new(); }
     private sealed record Consulted(CtQuery Query, IActorRef ReplyTo, ExpectData? Found);
     private sealed record Answered(CtReply Reply, IActorRef ReplyTo);
+    private sealed record RevokeTimeout(long Epoch);
+
+    /// <summary>How long a revocation waits for the holder; past it the holder is taken for dead and this entity's
+    /// (reported) state rules.</summary>
+    public static TimeSpan RevokeWait = TimeSpan.FromSeconds(2);
+    public static long LeasesGranted, LeasesRevoked, RevokeTimeouts;
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
     private const int SnapshotEvery = 100;
@@ -35,6 +46,12 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     private ExpectKey? _imported;
     private string _entityId = "";
     private bool _consulted, _stopping, _waiting;
+    // The lease: who holds it (a node's datapath), which one, whether it is being taken back, and whether the
+    // connection proved asymmetric (decided here from then on).
+    private IActorRef? _holder;
+    private long _leaseEpoch;
+    private bool _revoking, _central;
+    private IActorRef? _replies;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -51,6 +68,8 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     public override string PersistenceId => "conn-" + Uri.UnescapeDataString(Self.Path.Name);
 
     private IActorRef Region => ClusterSharding.Get(Context.System).ShardRegion(ConntrackRegion.Name);
+
+    private void Reply(IActorRef to, CtReply reply) => (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(to, reply));
 
     protected override void OnRecover(object message)
     {
@@ -90,9 +109,37 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
 
     protected override void OnCommand(object message)
     {
-        if (_waiting && message is not (Consulted or Answered)) { Stash.Stash(); return; }
+        if ((_waiting || _revoking) && message is not (Consulted or Answered or LeaseReturn or RevokeTimeout or LeaseReport))
+        {
+            Stash.Stash();
+            return;
+        }
         switch (message)
         {
+            case CtQuery q when _holder is not null && !_holder.Equals(Sender):
+                // A packet entered another node: take the connection back, then decide centrally from now on.
+                BeginRevoke(central: true);
+                Stash.Stash();
+                break;
+            case FlushEntity or ExpiryTick when _holder is not null:
+                BeginRevoke(central: false);
+                Stash.Stash();
+                break;
+            case LeaseReport rep:
+                if (_holder is null || rep.Epoch != _leaseEpoch) break; // from a lease already ended
+                if (rep.Image is null) { _holder = null; RemoveConnection(); }
+                else _engine.Adopt(rep.Image);
+                Checkpoint(() => StopIfEmpty());
+                break;
+            case LeaseReturn ret:
+                if (!_revoking || ret.Epoch != _leaseEpoch) break;
+                EndRevoke(ret.Image, ret.Gone);
+                break;
+            case RevokeTimeout t:
+                if (!_revoking || t.Epoch != _leaseEpoch) break;
+                RevokeTimeouts++;
+                EndRevoke(null, false);
+                break;
             case CtQuery q:
                 if (_entityId.Length == 0) _entityId = q.EntityId;
                 if (!_consulted && _engine.Count == 0 && ExpectKeyOf(q) is ExpectKey ek)
@@ -114,7 +161,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 break;
             case Answered a:
                 _waiting = false;
-                a.ReplyTo.Tell(a.Reply);
+                Reply(a.ReplyTo, a.Reply);
                 Stash.UnstashAll();
                 StopIfEmpty();
                 break;
@@ -167,9 +214,15 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         }
         var fresh = Publish();
         Withdraw();
+        if (fresh.Count == 0 && q.WantsLease && reply.Verdict == CtWireVerdict.Continue && Lendable() is Connection lent)
+        {
+            if (_holder is null) { _holder = replyTo; _leaseEpoch = Random.Shared.NextInt64(1, long.MaxValue); LeasesGranted++; }
+            // The holder's own queries sent before it had the lease get the refreshed state with their answers.
+            if (_holder.Equals(replyTo)) reply = reply with { Lease = new LeaseGrant(_leaseEpoch, ConnImages.From(lent)) };
+        }
         Checkpoint(() =>
         {
-            if (fresh.Count == 0) { replyTo.Tell(reply); StopIfEmpty(); return; }
+            if (fresh.Count == 0) { Reply(replyTo, reply); StopIfEmpty(); return; }
             // The data connection must not overtake its expectation: answer once every copy is registered.
             Task.WhenAll(fresh.Select(r => Region.Ask<ExpectRegistered>(r, AskTimeout)))
                 .ContinueWith(_ => new Answered(reply, replyTo)).PipeTo(Self);
@@ -259,9 +312,50 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         return new ExpectKey(q.Request.Zone, k.NwProto, k.IsIpv6, src, dst, k.TpDst);
     }
 
+    /// <summary>The connection, when it may be lent: committed, no helper, no expectation of its own or imported,
+    /// and never seen entering two nodes.</summary>
+    private Connection? Lendable()
+    {
+        if (_central || _imported is not null || _engine.Counters.Expectations > 0) return null;
+        var c = _engine.Single();
+        return c is not null && c.Helper == CtAlg.None && c.Extras is null ? c : null;
+    }
+
+    private void BeginRevoke(bool central)
+    {
+        _central |= central;
+        if (_revoking) return;
+        _revoking = true;
+        LeasesRevoked++;
+        _holder!.Tell(new LeaseRevoke(_entityId, _leaseEpoch), Self);
+        Timers.StartSingleTimer("revoke", new RevokeTimeout(_leaseEpoch), RevokeWait);
+    }
+
+    /// <summary>The lease is over: the holder's latest state (when it sent one) replaces ours, then the held messages run.</summary>
+    private void EndRevoke(ConnImage? image, bool gone)
+    {
+        Timers.Cancel("revoke");
+        _revoking = false;
+        _holder = null;
+        if (gone) RemoveConnection();
+        else if (image is not null) _engine.Adopt(image);
+        Checkpoint(() =>
+        {
+            Stash.UnstashAll();
+            StopIfEmpty();
+        });
+    }
+
+    private void RemoveConnection()
+    {
+        var c = _engine.Single();
+        if (c is not null) _engine.Remove(c);
+        Withdraw();
+    }
+
     private void StopIfEmpty()
     {
-        if (_stopping || _waiting || _engine.Count > 0 || _engine.Counters.Expectations > 0) return;
+        if (_stopping || _waiting || _revoking || _holder is not null || _engine.Count > 0 || _engine.Counters.Expectations > 0) return;
         _stopping = true;
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }

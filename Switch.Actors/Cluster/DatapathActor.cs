@@ -1,6 +1,8 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.DistributedData;
+using Switch.Actors.Conntrack;
 using Switch.Actors.Datapath;
 using Switch.Actors.Packets;
 using Switch.Actors.Ports;
@@ -28,23 +30,31 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
     private readonly Datapath.Datapath _dp;
     private readonly ClusterConntrack _ct;
     private long _flowVersion;
+    private readonly Address _selfAddress;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public long FlowVersion => _flowVersion;
 
-    public DatapathActor(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards, TimeSpan ctTimeout)
+    public DatapathActor(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards, TimeSpan ctTimeout,
+        ConntrackSettings? settings = null, bool leases = true)
     {
         _node = node;
         _apiUrl = apiUrl;
         _clock = clock;
         var system = Context.System;
-        _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self, shards, timeout: ctTimeout);
+        _selfAddress = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self, shards, timeout: ctTimeout,
+            clock: clock, settings: settings, leases: leases);
         _dp = new Datapath.Datapath(null, clock, _ct);
         foreach (var p in ports) _dp.AddPort(p);
     }
 
-    public static Props Props(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards, TimeSpan ctTimeout) =>
-        Akka.Actor.Props.Create(() => new DatapathActor(node, apiUrl, clock, ports, regionName, shards, ctTimeout));
+    public static Props Props(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards, TimeSpan ctTimeout,
+        ConntrackSettings? settings = null, bool leases = true) =>
+        Akka.Actor.Props.Create(() => new DatapathActor(node, apiUrl, clock, ports, regionName, shards, ctTimeout, settings, leases));
+
+    /// <summary>The ct counters of this node's datapath (metrics, benchmarks).</summary>
+    public ClusterConntrack Conntrack => _ct;
 
     protected override void PreStart()
     {
@@ -52,6 +62,18 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
         var replicator = DistributedData.Get(Context.System).Replicator;
         replicator.Tell(Dsl.Subscribe(FlowManager.Key, Self));
         replicator.Tell(Dsl.Get(FlowManager.Key, ReadLocal.Instance));
+        // Leases die with the node that granted them (its entities come back elsewhere from durable state).
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.MemberLeft),
+            typeof(ClusterEvent.MemberExited));
+    }
+
+    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+
+    private Address Grantor(IActorRef sender)
+    {
+        var a = sender.Path.Address;
+        return a.HasLocalScope ? _selfAddress : a;
     }
 
     protected override void OnReceive(object message)
@@ -62,7 +84,30 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 _dp.Receive(p);
                 break;
             case CtReply r:
-                _ct.OnReply(r, _dp);
+                _ct.OnReply(r, _dp, Grantor(Sender));
+                break;
+            case CtReplyBatch b:
+            {
+                var grantor = Grantor(Sender);
+                foreach (var r in b.Replies) _ct.OnReply(r, _dp, grantor);
+                break;
+            }
+            case LeaseRevoke rv:
+                _ct.OnRevoke(rv, Sender);
+                break;
+            case ClusterEvent.UnreachableMember u:
+                _ct.DropLeasesFrom(u.Member.Address);
+                break;
+            case ClusterEvent.MemberRemoved m:
+                _ct.DropLeasesFrom(m.Member.Address);
+                break;
+            case ClusterEvent.MemberLeft m:
+                _ct.DropLeasesFrom(m.Member.Address);
+                break;
+            case ClusterEvent.MemberExited m:
+                _ct.DropLeasesFrom(m.Member.Address);
+                break;
+            case ClusterEvent.IMemberEvent or ClusterEvent.ReachableMember:
                 break;
             case ClusterConntrack.Flush:
                 _ct.OnFlush();
@@ -92,7 +137,8 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 _apiUrl = u.Url;
                 break;
             case GetNodeInfo:
-                Sender.Tell(new NodeInfo(_node, _apiUrl, _ct.Queries, _ct.BatchesSent, _ct.BatchedQueries, _ct.Timeouts, _ct.Refused, _ct.Pending));
+                Sender.Tell(new NodeInfo(_node, _apiUrl, _ct.Queries, _ct.BatchesSent, _ct.BatchedQueries, _ct.Timeouts, _ct.Refused, _ct.Pending,
+                    _ct.LocalDecisions, _ct.LeasesHeld));
                 break;
             case GetDatapathStats:
                 Sender.Tell(Stats());
@@ -119,7 +165,7 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
             ports.Add((no, "dropped", p.Dropped));
         }
         return new DatapathStats(ports, new Dictionary<string, long>(c.Drops), _ct.Queries, _ct.Decisions, _ct.Timeouts,
-            _ct.Refused, _ct.Pending, c.ToController);
+            _ct.Refused, _ct.Pending, c.ToController, _ct.LocalDecisions, _ct.LeasesHeld);
     }
 
     private void Apply(FlowSet set)

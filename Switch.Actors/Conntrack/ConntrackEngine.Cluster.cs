@@ -61,4 +61,14 @@ public sealed partial class ConntrackEngine
         if (expiresUs <= now) return;
         _expect.Add(key, master, helper, int.MaxValue, Settings.MaxExpectations, now, expiresUs - now);
     }
+
+    /// <summary>Puts in a connection whose whole state came from elsewhere (a lease image), replacing any entry with
+    /// its key; null when its deadline has passed (the old entry is gone either way).</summary>
+    internal Connection? Adopt(Switch.Contracts.Cluster.ConnImage image)
+    {
+        var c = Switch.Actors.Cluster.ConnImages.ToConnection(image, TimeoutsFor(image.Conn.Zone));
+        if (_table.TryGetValue(c.Key, out var old)) Remove(old);
+        if (c.ExpiresUs <= _clock.NowUs) return null;
+        return Import(c) ? c : null;
+    }
 }

@@ -85,29 +85,57 @@ public sealed partial class ConntrackEngine : IConntrack
         ushort zone = req.Zone;
         if (!L4View.Read(frame, in key, Settings.VerifyChecksums, out var v)) return Invalid(ref key, zone);
         if (v.IsIcmpError) return TrackIcmpError(ref key, in v, in req, now);
+        if (!TryKey(in v, zone, out var ck, out bool fromA)) return Invalid(ref key, zone); // informational ICMP
+        return TrackKeyed(in ck, fromA, in v, ref key, in req, now);
+    }
 
-        ConnKey ck;
-        bool fromA;
+    /// <summary>
+    /// A lease holder's fast path: decides the packet, exactly as <see cref="Execute"/> would, only when it belongs
+    /// to a connection this engine holds and whose timer has not run out; otherwise returns false having changed
+    /// nothing. Fragments, ICMP errors, ct(force) and ct(alg=) never take it (their cluster entity decides them).
+    /// </summary>
+    public bool TryExecuteHeld(ref Packet packet, ref FlowKey key, in CtRequest request, out CtOutcome outcome, out ConnKey held)
+    {
+        outcome = default; held = default;
+        if (_table.Count == 0 || request.Force || request.Alg != CtAlg.None || key.NwFrag != 0 || !key.IsIp || key.L3Ofs < 0) return false;
+        if (!L4View.Read(packet.Span, in key, Settings.VerifyChecksums, out var v) || v.IsIcmpError) return false;
+        if (!TryKey(in v, request.Zone, out held, out bool fromA)) return false;
+        long now = _clock.NowUs;
+        if (!_table.TryGetValue(held, out var c) || c.ExpiresUs <= now) return false;
+        outcome = TrackKeyed(in held, fromA, in v, ref key, in request, now);
+        return true;
+    }
+
+    /// <summary>The connection key of a non-error packet (false for ICMP types that cannot be tracked).</summary>
+    private static bool TryKey(in L4View v, ushort zone, out ConnKey ck, out bool fromA)
+    {
         if (v.IsIcmp)
         {
             if (IcmpTypes.IsRequest(v.IsV6, v.IcmpType))
             {
                 ck = new ConnKey(zone, v.Proto, v.IsV6, v.Src, v.Dst, v.IcmpId, (ushort)((v.IcmpType << 8) | v.IcmpCode));
                 fromA = true;
+                return true;
             }
-            else if (IcmpTypes.IsReply(v.IsV6, v.IcmpType))
+            if (IcmpTypes.IsReply(v.IsV6, v.IcmpType))
             {
                 byte req8 = IcmpTypes.Invert(v.IsV6, v.IcmpType);
                 ck = new ConnKey(zone, v.Proto, v.IsV6, v.Dst, v.Src, v.IcmpId, (ushort)((req8 << 8) | v.IcmpCode));
                 fromA = false;
+                return true;
             }
-            else return Invalid(ref key, zone); // informational types cannot be tracked
+            ck = default; fromA = false;
+            return false;
         }
-        else if (v.Proto is IpProtos.Tcp or IpProtos.Udp or IpProtos.Sctp)
-            ck = ConnKey.Canonical(zone, v.Proto, v.IsV6, v.Src, v.Dst, v.SrcPort, v.DstPort, out fromA);
-        else
-            ck = ConnKey.Canonical(zone, v.Proto, v.IsV6, v.Src, v.Dst, 0, 0, out fromA);
+        ck = v.Proto is IpProtos.Tcp or IpProtos.Udp or IpProtos.Sctp
+            ? ConnKey.Canonical(zone, v.Proto, v.IsV6, v.Src, v.Dst, v.SrcPort, v.DstPort, out fromA)
+            : ConnKey.Canonical(zone, v.Proto, v.IsV6, v.Src, v.Dst, 0, 0, out fromA);
+        return true;
+    }
 
+    private CtOutcome TrackKeyed(in ConnKey ck, bool fromA, in L4View v, ref FlowKey key, in CtRequest req, long now)
+    {
+        ushort zone = req.Zone;
         var c = Lookup(in ck, now);
         if (c != null)
         {

@@ -10,6 +10,14 @@ namespace Switch.Actors.Conntrack;
 public interface IRemoteConntrack
 {
     void Submit(CtCall call);
+
+    /// <summary>Decides the packet at once when this node can (a connection lent to it); false sends it to
+    /// <see cref="Submit"/>.</summary>
+    bool TryDecide(ref Packet packet, ref FlowKey key, in CtRequest request, out CtOutcome outcome)
+    {
+        outcome = default;
+        return false;
+    }
 }
 
 /// <summary>One ct action waiting for its answer. <see cref="Continuation"/> belongs to the datapath.</summary>

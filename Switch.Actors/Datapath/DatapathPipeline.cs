@@ -161,6 +161,12 @@ public sealed partial class Datapath
         Counters.CtExecutions++;
         if (_remote is not null)
         {
+            if (_remote.TryDecide(ref packet, ref key, in req, out var local))
+            {
+                ctx.PendingIsLast = isLast;
+                AfterCt(ctx, ct, packet, key, local);
+                return;
+            }
             ctx.PendingAction = ct;
             ctx.PendingIsLast = isLast;
             ctx.Pending = new CtCall(packet, key, req, ctx);

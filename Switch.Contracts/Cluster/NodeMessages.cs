@@ -11,6 +11,7 @@ public sealed record InjectFramesReply(string Node, InjectedFrame[] Frames) : IC
 public sealed record GetNodeInfo() : IClusterMessage;
 
 /// <summary>A node's name and control URL, and its conntrack traffic: queries sent, batches and the queries they carried,
-/// queries that timed out or were refused (back-pressure), and packets parked waiting for answers.</summary>
+/// queries that timed out or were refused (back-pressure), packets parked waiting for answers, decisions taken locally
+/// under a lease (the fast path) and the connections lent to this node now.</summary>
 public sealed record NodeInfo(string Name, string ApiUrl, long CtQueries, long CtBatches, long CtBatchedQueries, long CtTimeouts,
-    long CtRefused, int CtPending) : IClusterMessage;
+    long CtRefused, int CtPending, long CtLocal = 0, int LeasesHeld = 0) : IClusterMessage;

@@ -11,6 +11,8 @@ public sealed record ClusterNodeOptions
     public IReadOnlyList<string> Seeds { get; init; } = Array.Empty<string>();
     /// <summary>Shards of the conntrack region: about ten per node of the largest cluster; fixed for the cluster's life.</summary>
     public int Shards { get; init; } = 30;
+    /// <summary>Lend connections to the node their packets enter (docs/fast-path.md).</summary>
+    public bool FastPath { get; init; } = true;
     public string ApiUrl { get; init; } = "";
     /// <summary>Split-brain resolver: how long membership must be stable before a side is downed.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(7);

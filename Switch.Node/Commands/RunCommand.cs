@@ -105,7 +105,7 @@ public static class RunCommand
         return new Cluster.ClusterNodeOptions
         {
             Name = config.Name, Host = host, Port = cl.Port, Seeds = cl.Seeds, Shards = cl.Shards,
-            StableAfter = TimeSpan.FromSeconds(cl.StableAfterSeconds), Bootstrap = bootstrap,
+            StableAfter = TimeSpan.FromSeconds(cl.StableAfterSeconds), Bootstrap = bootstrap, FastPath = cl.FastPath,
         };
     }
 }

@@ -14,6 +14,9 @@ public class SerializationTests
     private static readonly ExpectData Exp = new(1, 6, false, 0, 0x0a000001, 0, 0x0a000002, 2121, 1, "c/1/6/4/a:1/b:2", false, 6,
         0, 1, 0, 2, 40000, 21, true, 9, 0, 0xab, 123456789);
 
+    private static readonly ConnImage Img = new(new ConnRecord(3, 6, false, 0, 0x0a000001, 0, 0x0a000002, 1000, 80, true, 0x0f, 0, 3,
+        7, 0, 9, 111, 222), new ulong[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 });
+
     public static readonly object[] Samples =
     {
         Req,
@@ -31,6 +34,11 @@ public class SerializationTests
         new GetNodeInfo(), new NodeInfo("n1", "http://127.0.0.1:1", 3, 4, 5, 6, 7, 8),
         Exp, new ExpectRegister("e/1", Exp), new ExpectRegistered("e/1"), new ExpectLookup("e/1"), new ExpectFound("e/1", Exp),
         new ExpectFound("e/2", null), new ExpectRemove("e/1", true), new ExpectUsed("c/1", Exp),
+        Img, new LeaseGrant(77, Img), new LeaseReport("c/x", 77, Img), new LeaseReport("c/x", 77, null), new LeaseRevoke("c/x", 77),
+        new LeaseReturn("c/x", 77, Img, false), new LeaseReturn("c/x", 77, null, true),
+        new CtReply(43, CtWireVerdict.Continue, null, new ulong[] { 1 }, null, 0, new LeaseGrant(78, Img)),
+        new CtReplyBatch(new[] { new CtReply(1, 0, null, Array.Empty<ulong>(), null, 0), new CtReply(2, 2, "x", new ulong[] { 3 }, null, 0) }),
+        new CtQueryBatch("b/1", Array.Empty<CtQuery>(), new[] { new LeaseReport("c/y", 1, Img) }),
     };
 
     [Fact]
