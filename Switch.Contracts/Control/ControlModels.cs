@@ -28,8 +28,10 @@ public sealed record PacketOutFrame(int Index, string CtState, ushort CtZone, ui
 
 public sealed record PacketOutResult(string Node, IReadOnlyList<PacketOutFrame> Frames);
 
+/// <summary>A member: <see cref="Connections"/> = connection entities it hosts; <see cref="Leases"/> = connections lent
+/// to its datapath (decided there, the fast path).</summary>
 public sealed record MemberStatus(string Name, string Address, string Status, IReadOnlyList<string> Roles, string ApiUrl,
-    int Shards, int Connections, bool Self);
+    int Shards, int Connections, bool Self, int Leases = 0);
 
 public sealed record ClusterStatus(string Leader, IReadOnlyList<MemberStatus> Members);
 

@@ -164,7 +164,7 @@ public sealed class ClusterSwitchControl : ISwitchControl
                 shards = ids.Select(id => CtRouting.ShardId(id, _node.Options.Shards)).Distinct().Count();
             }
             members.Add(new MemberStatus(info?.Name ?? "?", m.Address.ToString(), m.Status.ToString(), m.Roles.ToList(),
-                info?.ApiUrl ?? "", shards, conns, m.Address.Equals(_node.Cluster.SelfAddress)));
+                info?.ApiUrl ?? "", shards, conns, m.Address.Equals(_node.Cluster.SelfAddress), info?.LeasesHeld ?? 0));
         }
         return new ClusterStatus(state.Leader?.ToString() ?? "", members);
     }

@@ -56,7 +56,7 @@ public sealed class FailoverTests : IDisposable
 
     private static List<string> Hex(IEnumerable<byte[]> frames) => frames.Select(f => HexFrame.Format(f)).ToList();
 
-    private static async Task<IReadOnlyList<PacketOutFrame>> Out(ControlClient c, string node, uint port, IEnumerable<byte[]> frames)
+    internal static async Task<IReadOnlyList<PacketOutFrame>> Out(ControlClient c, string node, uint port, IEnumerable<byte[]> frames)
     {
         var list = Hex(frames);
         var all = new List<PacketOutFrame>();

@@ -1,0 +1,95 @@
+using Akka.Actor;
+using Switch.Actors.Cluster;
+using Switch.Contracts.Cluster;
+using Switch.Node.Commands;
+using Xunit;
+using static Switch.Actors.Packets.FrameBuilder;
+
+namespace Switch.Tests.Cluster;
+
+/// <summary>The fast path: a connection whose packets enter one node is decided there under a lease from its entity;
+/// a packet entering another node revokes the lease, and the connection stays exactly as correct.</summary>
+[Collection("cluster")]
+public class FastPathTests
+{
+    private static readonly string[] Firewall =
+    {
+        "table=0,priority=10,ip actions=ct(table=1,zone=1)",
+        "table=1,priority=20,ip,ct_state=+trk+new actions=ct(commit,zone=1),output:2",
+        "table=1,priority=20,ip,ct_state=+trk+est actions=output:2",
+        "table=1,priority=1 actions=drop",
+    };
+
+    private const string A = "10.0.0.1", B = "10.0.0.2";
+    private const ushort PA = 40000, PB = 80;
+
+    private static string Flags(InjectedFrame f) => TraceJson.CtStateText(f.CtState) + (f.Drop is null ? "" : " " + f.Drop);
+
+    private static Task<NodeInfo> Info(TestCluster c, int node) => c.Nodes[node].Datapath.Ask<NodeInfo>(new GetNodeInfo(), TimeSpan.FromSeconds(5));
+
+    private static async Task<string[]> Dump(TestCluster c)
+    {
+        var id = CtRouting.ConnectionId(1, 6, false, 0x0a000001, PA, 0x0a000002, PB);
+        return (await c.Nodes[0].Region.Ask<DumpEntityReply>(new DumpEntity(id, null), TimeSpan.FromSeconds(10))).Lines;
+    }
+
+    /// <summary>Handshake through <paramref name="node"/>: SYN (+new), SYN-ACK (+est+rpl), ACK (+est).</summary>
+    private static async Task Handshake(TestCluster c, int node)
+    {
+        Assert.Equal("+new+trk", Flags((await c.InjectAsync(node, 1, TcpV4(A, B, PA, PB, Syn, 100))).Frames[0]));
+        Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(node, 1, TcpV4(B, A, PB, PA, Syn | Ack, 500, 101))).Frames[0]));
+        Assert.Equal("+est+trk", Flags((await c.InjectAsync(node, 1, TcpV4(A, B, PA, PB, Ack, 101, 501))).Frames[0]));
+    }
+
+    private static byte[] Data(bool fromA, uint i) => fromA
+        ? TcpV4(A, B, PA, PB, Psh | Ack, 101 + 10 * i, 501 + 10 * i, new byte[10])
+        : TcpV4(B, A, PB, PA, Psh | Ack, 501 + 10 * i, 101 + 10 * (i + 1), new byte[10]);
+
+    [Fact]
+    public async Task Single_node_traffic_gets_a_lease_and_is_decided_locally()
+    {
+        await using var c = await TestCluster.StartAsync(3);
+        await c.AddFlowsAsync(0, Firewall);
+        var before = await Info(c, 0);
+        await Handshake(c, 0);
+        for (uint i = 0; i < 40; i++)
+        {
+            Assert.Equal("+est+trk", Flags((await c.InjectAsync(0, 1, Data(true, i))).Frames[0]));
+            Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(0, 1, Data(false, i))).Frames[0]));
+        }
+        var after = await Info(c, 0);
+        Assert.Equal(1, after.LeasesHeld);
+        // Every packet after the commit (SYN-ACK, ACK, 80 segments: one ct call each, the +est flow does not commit)
+        // is decided on node 1 itself.
+        Assert.Equal(2 + 80, after.CtLocal - before.CtLocal);
+        // The entity keeps what matters durably: the state class the holder reported.
+        var lines = await Dump(c);
+        Assert.Single(lines);
+        Assert.Contains("ESTABLISHED", lines[0]);
+    }
+
+    [Fact]
+    public async Task A_packet_entering_another_node_revokes_the_lease_and_nothing_is_lost_or_doubled()
+    {
+        await using var c = await TestCluster.StartAsync(3);
+        await c.AddFlowsAsync(0, Firewall);
+        await Handshake(c, 0);
+        Assert.Equal(1, (await Info(c, 0)).LeasesHeld);
+        // Interleave: client data enters node 1 while server data enters node 2, both in flight together.
+        const int Rounds = 30;
+        for (uint i = 0; i < Rounds; i++)
+        {
+            var fromA = c.InjectAsync(0, 1, Data(true, i));
+            var fromB = c.InjectAsync(1, 1, Data(false, i));
+            var (ra, rb) = (await fromA, await fromB);
+            Assert.Equal("+est+trk", Flags(ra.Frames[0]));
+            Assert.Equal("+est+rpl+trk", Flags(rb.Frames[0]));
+        }
+        // The connection proved asymmetric: no node holds it any more, its entity decides.
+        Assert.Equal(0, (await Info(c, 0)).LeasesHeld);
+        Assert.Equal(0, (await Info(c, 1)).LeasesHeld);
+        var lines = await Dump(c);
+        Assert.Single(lines);
+        Assert.Contains("ESTABLISHED", lines[0]);
+    }
+}
