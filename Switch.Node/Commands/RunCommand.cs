@@ -78,7 +78,17 @@ public static class RunCommand
                 (no, p) => { if (byNumber.TryGetValue(no, out var port)) port.Send(p); });
             output.WriteLine($"dswitch {config.Name}: control API on {url}, cluster member {node.Address}");
             output.Flush();
-            await app.WaitForShutdownAsync(stop);
+            var shutdown = app.WaitForShutdownAsync(stop);
+            if (await Task.WhenAny(shutdown, node.System.WhenTerminated) != shutdown && !stop.IsCancellationRequested)
+            {
+                // Downed (the split-brain resolver chose the other side) or removed: this process can no longer be a
+                // member. Exit non-zero so a supervisor (Kubernetes) restarts it and it joins again; staying up would
+                // leave a live-looking node that decides nothing.
+                Console.Error.WriteLine($"dswitch {config.Name}: this node left the cluster (downed or removed); exiting so it can be restarted");
+                await app.StopAsync(CancellationToken.None);
+                return 3;
+            }
+            await shutdown;
         }
         finally
         {
