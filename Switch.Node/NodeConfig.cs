@@ -52,7 +52,12 @@ public sealed record NodeConfig
                 ? p with { ConnectionString = "Data Source=" + Path.Combine(dir, p.ConnectionString["Data Source=".Length..].Split(';')[0])
                     + (p.ConnectionString.Contains(';') ? p.ConnectionString[p.ConnectionString.IndexOf(';')..] : "") }
                 : c.Persistence,
-            Ports = c.Ports.ToDictionary(p => p.Key, p => p.Value with { PcapOut = p.Value.PcapOut is null ? null : Path.Combine(dir, p.Value.PcapOut) }),
+            // "$NAME" interfaces: on Kubernetes each host's NIC names come from the DaemonSet's environment.
+            Ports = c.Ports.ToDictionary(p => p.Key, p => p.Value with
+            {
+                PcapOut = p.Value.PcapOut is null ? null : Path.Combine(dir, p.Value.PcapOut),
+                Interface = p.Value.Interface is { } i ? FromEnvironment(i, path, $"ports.{p.Key}.interface") : null,
+            }),
         };
         c.Validate(path);
         return c;
@@ -107,8 +112,9 @@ public sealed record NodeConfig
         }
     }
 
-    /// <summary><c>$NAME</c> reads environment variable NAME (on Kubernetes: the downward API's NODE_NAME, POD_IP);
-    /// anything else is taken as written.</summary>
+    /// <summary><c>$NAME</c> reads environment variable NAME (on Kubernetes: the downward API's NODE_NAME, POD_IP, the
+    /// DaemonSet's interface names); anything else is taken as written. Substituted fields: <c>name</c>,
+    /// <c>ports.N.interface</c>, <c>cluster.host</c>, <c>persistence.connectionString</c>.</summary>
     public static string FromEnvironment(string value, string source, string field)
     {
         if (!value.StartsWith('$') || value.Length < 2) return value;

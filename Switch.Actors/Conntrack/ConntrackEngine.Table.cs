@@ -9,6 +9,9 @@ public sealed partial class ConntrackEngine
 
     public int Count => _table.Count;
 
+    /// <summary>Datagrams whose fragments are held, waiting to be whole (metrics).</summary>
+    public int ReassemblyInProgress => _reasm.QueueCount;
+
     public bool TryGet(in ConnKey key, out Connection? c) => _table.TryGetValue(key, out c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -20,8 +20,16 @@ public sealed record ClusterBootstrapOptions
     /// <summary>Host the management endpoint advertises and binds to.</summary>
     public string ManagementHost { get; init; } = "127.0.0.1";
     public int ManagementPort { get; init; } = 8558;
-    /// <summary>Peers that must be seen before a new cluster is formed: the initial size of the cluster.</summary>
-    public int RequiredContactPoints { get; init; } = 3;
+    /// <summary>
+    /// Contact points (this node included) that must be discovered, and all probed without finding a cluster, before
+    /// the lowest-addressed of them forms a new cluster: the minimum size a cluster starts with, not the number of
+    /// hosts. Every other node joins the seed nodes a contact point reports, so hosts beyond this number (a DaemonSet
+    /// on more nodes, pods that start late) join the cluster already formed. Two clusters could form on a cold
+    /// start only from two disjoint sets of at least this many nodes that each see only themselves (discovery
+    /// answering inconsistently); a number above half the hosts rules that out, at the price of waiting for that
+    /// many. 2 is Akka.Management's default.
+    /// </summary>
+    public int RequiredContactPoints { get; init; } = 2;
     /// <summary>How long the observed peers must stay the same before a join decision.</summary>
     public TimeSpan StableMargin { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>kubernetes-api: the pod label selector (<c>{0}</c> = service name).</summary>

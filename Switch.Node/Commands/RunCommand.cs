@@ -35,7 +35,7 @@ public static class RunCommand
         // Live and tunnel ports feed the datapath from their own threads, through the control's one lock.
         NodePorts.Start(ports, control.ReceiveFrame, control.Deliver);
         bool started = false;
-        await using var app = ControlHost.Build(config.Api, control, () => Volatile.Read(ref started));
+        await using var app = ControlHost.Build(config.Api, control, () => Volatile.Read(ref started), new Metrics.NodeMetrics(control));
         await app.StartAsync(stop);
         control.ApiUrl = ControlHost.BoundUrl(app);
         Volatile.Write(ref started, true);

@@ -3,32 +3,43 @@ using Akka.Cluster.Sharding;
 using Prometheus;
 using Switch.Actors.Cluster;
 using Switch.Node.Cluster;
+using Switch.Node.Control;
 
 namespace Switch.Node.Metrics;
 
 /// <summary>
-/// A cluster member's Prometheus metrics, in a registry of its own (several nodes can share a process in tests).
-/// Nothing on the packet path touches them: each scrape copies the datapath's counters inside its actor and reads
-/// this node's shard region state, then sets the collectors. Conntrack entries, expectations and reassemblies are
-/// counted from the entity ids this node hosts (<c>c/{zone}/…</c>, <c>e/…</c>, <c>f/…</c>): an entity exists while
-/// it holds state. There is no journal yet, so there is no journal latency metric.
+/// A node's Prometheus metrics, in a registry of its own (several nodes can share a process in tests): a cluster
+/// member's, or the single node's of <c>dswitch run</c> without a cluster section, under the same names. Nothing on
+/// the packet path touches them: each scrape copies the datapath's counters (inside its actor on a cluster member,
+/// under the control's lock on a single node), then sets the collectors. On a cluster member, conntrack entries,
+/// expectations and reassemblies are counted from the entity ids this node hosts (<c>c/{zone}/…</c>, <c>e/…</c>,
+/// <c>f/…</c>): an entity exists while it holds state; on a single node they are the in-process engine's. Shards,
+/// entities and the journal exist only on a cluster member, so only it exports them.
 /// </summary>
 public sealed class NodeMetrics
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
-    private readonly ClusterNode _node;
+    private readonly ClusterNode? _node;
+    private readonly LocalSwitchControl? _local;
     private readonly Counter _portPackets, _drops, _ctDecisions, _ctQueries, _ctTimeouts, _ctRefused, _toController;
-    private readonly Counter _journalWrites, _journalSeconds;
-    private readonly Gauge _journalMax;
-    private readonly Gauge _ctPending, _ctEntries, _expectations, _reassembly, _members, _shards, _entities;
+    private readonly Counter? _journalWrites, _journalSeconds;
+    private readonly Gauge? _journalMax, _shards, _entities;
+    private readonly Gauge _ctPending, _ctEntries, _expectations, _reassembly, _members;
     private readonly HashSet<string> _zonesSeen = new(StringComparer.Ordinal);
     private readonly HashSet<string> _statusesSeen = new(StringComparer.Ordinal);
 
     public CollectorRegistry Registry { get; } = Prometheus.Metrics.NewCustomRegistry();
 
-    public NodeMetrics(ClusterNode node)
+    /// <summary>A cluster member's metrics.</summary>
+    public NodeMetrics(ClusterNode node) : this(node, null) { }
+
+    /// <summary>The single node's metrics (<c>dswitch run</c> without a cluster section).</summary>
+    public NodeMetrics(LocalSwitchControl local) : this(null, local) { }
+
+    private NodeMetrics(ClusterNode? node, LocalSwitchControl? local)
     {
         _node = node;
+        _local = local;
         var f = Prometheus.Metrics.WithCustomRegistry(Registry);
         _portPackets = f.CreateCounter("dswitch_port_packets_total", "Packets per OpenFlow port and action (rx, tx, tx_dropped, dropped).", "port", "action");
         _drops = f.CreateCounter("dswitch_drops_total", "Packets dropped, by reason.", "reason");
@@ -37,34 +48,36 @@ public sealed class NodeMetrics
         _ctTimeouts = f.CreateCounter("dswitch_ct_timeouts_total", "ct calls dropped unanswered after the timeout.");
         _ctRefused = f.CreateCounter("dswitch_ct_refused_total", "ct calls refused because too many were in flight.");
         _toController = f.CreateCounter("dswitch_to_controller_total", "Packets sent to the controller port.");
-        _journalWrites = f.CreateCounter("dswitch_journal_writes_total", "Conntrack journal writes by this node's entities.");
-        _journalSeconds = f.CreateCounter("dswitch_journal_write_seconds_total", "Time those writes took; divided by dswitch_journal_writes_total (rate over rate) it is the mean journal latency.");
-        _journalMax = f.CreateGauge("dswitch_journal_write_seconds_max", "The slowest journal write since the node started.");
         _ctPending = f.CreateGauge("dswitch_ct_pending", "ct calls in flight from this node.");
-        _ctEntries = f.CreateGauge("dswitch_conntrack_entries", "Connection entities hosted on this node, per conntrack zone.", "zone");
-        _expectations = f.CreateGauge("dswitch_conntrack_expectations", "Expectation entities hosted on this node.");
-        _reassembly = f.CreateGauge("dswitch_reassembly_in_progress", "Datagrams being reassembled on this node (reassembly entities).");
-        _members = f.CreateGauge("dswitch_cluster_members", "Cluster members as this node sees them, by status.", "status");
-        _shards = f.CreateGauge("dswitch_cluster_shards", "Conntrack shards hosted on this node.");
-        _entities = f.CreateGauge("dswitch_cluster_entities", "Conntrack entities of every kind hosted on this node.");
+        _ctEntries = f.CreateGauge("dswitch_conntrack_entries", "Connections tracked on this node (connection entities it hosts), per conntrack zone.", "zone");
+        _expectations = f.CreateGauge("dswitch_conntrack_expectations", "Expectations held on this node (expectation entities it hosts).");
+        _reassembly = f.CreateGauge("dswitch_reassembly_in_progress", "Datagrams being reassembled on this node.");
+        _members = f.CreateGauge("dswitch_cluster_members", "Cluster members as this node sees them, by status (a single node: itself, up).", "status");
+        if (node is not null)
+        {
+            _journalWrites = f.CreateCounter("dswitch_journal_writes_total", "Conntrack journal writes by this node's entities.");
+            _journalSeconds = f.CreateCounter("dswitch_journal_write_seconds_total", "Time those writes took; divided by dswitch_journal_writes_total (rate over rate) it is the mean journal latency.");
+            _journalMax = f.CreateGauge("dswitch_journal_write_seconds_max", "The slowest journal write since the node started.");
+            _shards = f.CreateGauge("dswitch_cluster_shards", "Conntrack shards hosted on this node.");
+            _entities = f.CreateGauge("dswitch_cluster_entities", "Conntrack entities of every kind hosted on this node.");
+        }
         Registry.AddBeforeCollectCallback(CollectAsync);
     }
 
     private async Task CollectAsync(CancellationToken ct)
     {
-        var stats = await _node.Datapath.Ask<DatapathStats>(GetDatapathStats.Instance, AskTimeout, ct);
-        foreach (var (port, action, n) in stats.PortPackets)
-            _portPackets.WithLabels(Actors.Datapath.OfPorts.Name(port), action).IncTo(n);
-        foreach (var (reason, n) in stats.Drops) _drops.WithLabels(reason).IncTo(n);
-        _ctDecisions.IncTo(stats.CtDecisions);
-        _ctQueries.IncTo(stats.CtQueries);
-        _ctTimeouts.IncTo(stats.CtTimeouts);
-        _ctRefused.IncTo(stats.CtRefused);
-        _toController.IncTo(stats.ToController);
-        _ctPending.Set(stats.CtPending);
-        _journalWrites.IncTo(JournalStats.Writes);
-        _journalSeconds.IncTo(JournalStats.TotalSeconds);
-        _journalMax.Set(JournalStats.MaxSeconds);
+        if (_node is null)
+        {
+            var local = _local!.Stats();
+            SetDatapath(local.Datapath);
+            SetConntrack(local.EntriesByZone, local.Expectations, local.Reassembly);
+            SetMembers(new Dictionary<string, int> { ["up"] = 1 });
+            return;
+        }
+        SetDatapath(await _node.Datapath.Ask<DatapathStats>(GetDatapathStats.Instance, AskTimeout, ct));
+        _journalWrites!.IncTo(JournalStats.Writes);
+        _journalSeconds!.IncTo(JournalStats.TotalSeconds);
+        _journalMax!.Set(JournalStats.MaxSeconds);
 
         var region = await _node.Region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout, ct);
         var zones = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -81,14 +94,36 @@ public sealed class NodeMetrics
                 else if (id.StartsWith(ExpectWire.Prefix, StringComparison.Ordinal)) expectations++;
                 else if (id.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal)) reassembly++;
             }
+        SetConntrack(zones, expectations, reassembly);
+        _shards!.Set(region.Shards.Count);
+        _entities!.Set(entities);
+        SetMembers(_node.Cluster.State.Members.GroupBy(m => m.Status.ToString().ToLowerInvariant()).ToDictionary(g => g.Key, g => g.Count()));
+    }
+
+    private void SetDatapath(DatapathStats stats)
+    {
+        foreach (var (port, action, n) in stats.PortPackets)
+            _portPackets.WithLabels(Actors.Datapath.OfPorts.Name(port), action).IncTo(n);
+        foreach (var (reason, n) in stats.Drops) _drops.WithLabels(reason).IncTo(n);
+        _ctDecisions.IncTo(stats.CtDecisions);
+        _ctQueries.IncTo(stats.CtQueries);
+        _ctTimeouts.IncTo(stats.CtTimeouts);
+        _ctRefused.IncTo(stats.CtRefused);
+        _toController.IncTo(stats.ToController);
+        _ctPending.Set(stats.CtPending);
+    }
+
+    /// <summary>Zones once seen stay exported (at 0 when empty), so a series does not vanish between scrapes.</summary>
+    private void SetConntrack(IReadOnlyDictionary<string, int> zones, int expectations, int reassembly)
+    {
         _zonesSeen.UnionWith(zones.Keys);
         foreach (var z in _zonesSeen) _ctEntries.WithLabels(z).Set(zones.GetValueOrDefault(z));
         _expectations.Set(expectations);
         _reassembly.Set(reassembly);
-        _shards.Set(region.Shards.Count);
-        _entities.Set(entities);
+    }
 
-        var byStatus = _node.Cluster.State.Members.GroupBy(m => m.Status.ToString().ToLowerInvariant()).ToDictionary(g => g.Key, g => g.Count());
+    private void SetMembers(IReadOnlyDictionary<string, int> byStatus)
+    {
         _statusesSeen.UnionWith(byStatus.Keys);
         foreach (var s in _statusesSeen) _members.WithLabels(s).Set(byStatus.GetValueOrDefault(s));
     }

@@ -22,6 +22,23 @@ public class NodeConfigTests : IDisposable
         Assert.Equal(0xfffeu, NodeConfig.PortNumber("LOCAL"));
     }
 
+    [Fact]
+    public void An_interface_named_by_environment_variable_is_read_from_the_environment_or_refused_naming_the_port()
+    {
+        // A name of this test's own: environment variables are process-wide.
+        var name = "DSWITCH_TEST_IFACE_" + Guid.NewGuid().ToString("N");
+        var path = Write("""{"name":"n1","ports":{"1":{"interface":"$NAME"},"2":{"interface":"veth-b"}}}""".Replace("NAME", name));
+        var e = Assert.Throws<UsageException>(() => NodeConfig.Load(path));
+        Assert.Contains($"ports.1.interface: environment variable {name} is not set", e.Message);
+        Environment.SetEnvironmentVariable(name, "ens5f1");
+        try
+        {
+            var c = NodeConfig.Load(path);
+            Assert.Equal(("ens5f1", "veth-b"), (c.Ports["1"].Interface, c.Ports["2"].Interface));
+        }
+        finally { Environment.SetEnvironmentVariable(name, null); }
+    }
+
     [Theory]
     [InlineData("""{"name":"n1","shards":4}""", "shards")]
     [InlineData("""{"name":"n1","ports":{"0":{}}}""", "expected a port number")]

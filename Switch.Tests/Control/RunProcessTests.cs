@@ -47,6 +47,58 @@ public partial class RunProcessTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Run_serves_metrics_on_a_single_node_and_they_follow_traffic()
+    {
+        File.WriteAllText(Path.Combine(_dir, "fw.flows"), SamplesCommand.Firewall + "\n");
+        var config = Path.Combine(_dir, "n1.json");
+        File.WriteAllText(config, """
+            {"name":"n1","api":"http://127.0.0.1:0","flows":"fw.flows","ports":{"2":{"pcapOut":"out/port-2.pcap"}}}
+            """);
+        using var p = Start("run", "--config", config);
+        try
+        {
+            var ready = await ReadLineWithin(p, TimeSpan.FromSeconds(15));
+            Assert.NotNull(ready);
+            var url = ready[(ready.IndexOf(" on ") + 4)..];
+            using var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(10) };
+            var before = await http.GetStringAsync("metrics");
+            Assert.Equal(0, Deploy.MetricsEndpointTests.Value(before, "dswitch_ct_decisions_total"));
+            Assert.Equal(1, Deploy.MetricsEndpointTests.Value(before, "dswitch_cluster_members", "status=\"up\""));
+
+            // Through the firewall: a SYN from inside (port 1) is tracked, committed and sent out of port 2; a UDP
+            // datagram from outside (port 2) opens nothing and is dropped.
+            var o = new StringWriter();
+            var frames = new[]
+            {
+                ControlServer_Syn(),
+                Switch.Node.Control.HexFrame.Format(Actors.Packets.FrameBuilder.UdpV4("10.0.0.2", "10.0.0.1", 5000, 9)),
+            };
+            foreach (var (port, frame) in new[] { ("1", frames[0]), ("2", frames[1]) })
+                Assert.Equal(0, CtlCommand.Run(new[] { "--seed", url, "packet-out", "in_port=" + port, "packet=" + frame }, o, o));
+
+            using var res = await http.GetAsync("metrics");
+            Assert.True(res.IsSuccessStatusCode);
+            Assert.StartsWith("text/plain", res.Content.Headers.ContentType?.ToString());
+            var after = await res.Content.ReadAsStringAsync();
+            Assert.Equal(1, Deploy.MetricsEndpointTests.Value(after, "dswitch_port_packets_total", "port=\"1\"", "action=\"rx\""));
+            Assert.Equal(1, Deploy.MetricsEndpointTests.Value(after, "dswitch_port_packets_total", "port=\"2\"", "action=\"tx\""));
+            Assert.Equal(1, Deploy.MetricsEndpointTests.Value(after, "dswitch_port_packets_total", "port=\"2\"", "action=\"rx\""));
+            Assert.True(Deploy.MetricsEndpointTests.Value(after, "dswitch_ct_decisions_total") >= 2, after);
+            Assert.Equal(1, Deploy.MetricsEndpointTests.Value(after, "dswitch_conntrack_entries", "zone=\"1\""));
+            Assert.Equal(1, Deploy.MetricsEndpointTests.Value(after, "dswitch_drops_total", "reason=\"drop_action\""));
+            Assert.Contains("dswitch_conntrack_expectations 0", after);
+            Assert.Contains("dswitch_reassembly_in_progress 0", after);
+            // Shards, entities and the journal are a cluster member's: a single node does not export them.
+            Assert.DoesNotContain("dswitch_cluster_shards", after);
+            Assert.DoesNotContain("dswitch_journal_", after);
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+        }
+    }
+
     private static string ControlServer_Syn() =>
         Switch.Node.Control.HexFrame.Format(Actors.Packets.FrameBuilder.TcpV4("10.0.0.1", "10.0.0.2", 40000, 80, Actors.Packets.FrameBuilder.Syn, 1000));
 

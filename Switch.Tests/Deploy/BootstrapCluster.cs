@@ -11,6 +11,9 @@ namespace Switch.Tests.Deploy;
 /// Akka.Management cluster bootstrap over Akka.Discovery.KubernetesApi, which lists the pods of a
 /// <see cref="FakeKubernetesApi"/>. Each node has its own management and remoting port; the "pods" all have
 /// IP 127.0.0.1 and name their management port, as the DaemonSet's container does.
+/// As a DaemonSet rolls out, with the shipped <c>requiredContactPoints</c> (below the host count): two pods run
+/// first and form the cluster; the third appears later, and it has the lowest contact-point address of all, the
+/// one that would form a cluster of its own if it did not find the existing one through the others.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class BootstrapClusterCollection : ICollectionFixture<BootstrapCluster> { public const string Name = "k8s-bootstrap"; }
@@ -38,13 +41,16 @@ public sealed class BootstrapCluster : IAsyncLifetime
         Environment.SetEnvironmentVariable(PortEnv, Api.Port.ToString());
 
         var labels = new Dictionary<string, string> { ["app"] = "dswitch", ["app.kubernetes.io/part-of"] = "distswitch" };
-        var placed = Enumerable.Range(0, 3).Select(_ => (Mgmt: TestCluster.FreePort(), Remote: TestCluster.FreePort())).ToList();
-        for (int i = 0; i < 3; i++) Api.AddPod(Namespace, $"dswitch-{i}", "127.0.0.1", placed[i].Mgmt, placed[i].Remote, labels);
+        // Lowest management port first: node 0 (the late pod) has the lowest contact point.
+        var placed = Enumerable.Range(0, 3).Select(_ => (Mgmt: TestCluster.FreePort(), Remote: TestCluster.FreePort())).OrderBy(p => p.Mgmt).ToList();
         // A pod of something else in the namespace: the label selector must leave it out.
         Api.AddPod(Namespace, "postgres-0", "127.0.0.1", TestCluster.FreePort(), TestCluster.FreePort(), new() { ["app"] = "postgres" });
+        RequiredContactPoints = ShippedRequiredContactPoints();
+        Assert.True(RequiredContactPoints < 3, "the shipped requiredContactPoints must be below this cluster's 3 hosts");
 
         var started = DateTime.UtcNow;
-        for (int i = 0; i < 3; i++)
+        var nodes = new ClusterNode?[3];
+        void Start(int i)
         {
             var ports = new List<IPort>();
             foreach (uint p in new uint[] { 1, 2 })
@@ -53,28 +59,57 @@ public sealed class BootstrapCluster : IAsyncLifetime
                 Ports.Add(mp);
                 ports.Add(mp);
             }
-            Nodes.Add(new ClusterNode(new ClusterNodeOptions
+            nodes[i] = new ClusterNode(new ClusterNodeOptions
             {
                 Name = $"n{i + 1}", Port = placed[i].Remote, Shards = 30, StableAfter = TimeSpan.FromSeconds(3),
                 Bootstrap = new ClusterBootstrapOptions
                 {
                     Method = ClusterBootstrapOptions.KubernetesApi, ServiceName = "dswitch", LabelSelector = "app={0}",
-                    ManagementHost = "127.0.0.1", ManagementPort = placed[i].Mgmt, RequiredContactPoints = 3,
+                    ManagementHost = "127.0.0.1", ManagementPort = placed[i].Mgmt, RequiredContactPoints = RequiredContactPoints,
                     StableMargin = TimeSpan.FromSeconds(2), Namespace = Namespace, ApiHostEnv = HostEnv, ApiPortEnv = PortEnv,
                     TokenPath = token, CaPath = ca,
                 },
-            }, ports));
+            }, ports);
         }
-        foreach (var n in Nodes) await n.Bootstrap.WaitAsync(TimeSpan.FromSeconds(20));
+        // Pods 1 and 2 run (listed, their nodes bootstrapping); pod 0 is still being scheduled.
+        Api.AddPod(Namespace, "dswitch-1", "127.0.0.1", placed[1].Mgmt, placed[1].Remote, labels);
+        Api.AddPod(Namespace, "dswitch-2", "127.0.0.1", placed[2].Mgmt, placed[2].Remote, labels);
+        Start(1);
+        Start(2);
+        try
+        {
+            await Task.WhenAll(nodes[1]!.Bootstrap, nodes[2]!.Bootstrap).WaitAsync(TimeSpan.FromSeconds(20));
+            await UpCount(new[] { nodes[1]!, nodes[2]! }, 2, $"the first two pods did not form a cluster of 2 (requiredContactPoints {RequiredContactPoints})");
+            // The late pod, the lowest contact point of the three: listed, then its node starts.
+            Api.AddPod(Namespace, "dswitch-0", "127.0.0.1", placed[0].Mgmt, placed[0].Remote, labels);
+            Start(0);
+            await nodes[0]!.Bootstrap.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        finally { Nodes.AddRange(nodes.OfType<ClusterNode>()); }
+        await UpCount(Nodes, 3, "the late pod did not join the cluster of 3");
+        FormedAfter = DateTime.UtcNow - started;
+    }
+
+    /// <summary>The shipped node config's <c>requiredContactPoints</c> (deploy/k8s/config/node.json).</summary>
+    public int RequiredContactPoints { get; private set; }
+
+    private static int ShippedRequiredContactPoints()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Manifests.K8sDir, "config", "node.json")));
+        return doc.RootElement.GetProperty("cluster").GetProperty("bootstrap").GetProperty("requiredContactPoints").GetInt32();
+    }
+
+    private async Task UpCount(IEnumerable<ClusterNode> nodes, int count, string failure)
+    {
+        var list = nodes.ToList();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (Nodes.Any(x => x.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up) < 3))
+        while (list.Any(x => x.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up) < count))
         {
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("bootstrap did not form a 3-node cluster; API requests: " + string.Join(" | ", Api.Requests.Take(5))
-                    + "; members: " + string.Join(" / ", Nodes.Select(n => n.Cluster.State.Members.Count)));
+                throw new TimeoutException(failure + "; API requests: " + string.Join(" | ", Api.Requests.Take(5))
+                    + "; members: " + string.Join(" / ", list.Select(n => n.Cluster.State.Members.Count)));
             await Task.Delay(100);
         }
-        FormedAfter = DateTime.UtcNow - started;
     }
 
     public async Task DisposeAsync()

@@ -10,15 +10,21 @@ public sealed class KubernetesBootstrapTests
     public KubernetesBootstrapTests(BootstrapCluster c) => _c = c;
 
     [Fact]
-    public void Three_nodes_form_one_cluster_from_the_pod_list()
+    public void More_hosts_than_requiredContactPoints_form_one_cluster_and_a_late_lowest_pod_joins_it()
     {
+        Assert.True(_c.Nodes.Count > _c.RequiredContactPoints);
         var leader = _c.Nodes[0].Cluster.State.Leader;
         Assert.NotNull(leader);
         foreach (var n in _c.Nodes)
         {
-            Assert.Equal(3, n.Cluster.State.Members.Count);
-            Assert.Equal(leader, n.Cluster.State.Leader); // one cluster, not three
+            Assert.Equal(3, n.Cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up));
+            Assert.Equal(leader, n.Cluster.State.Leader); // one cluster, not two
         }
+        // n1 has the lowest contact point but started last: it joined the cluster n2 and n3 had formed (the oldest
+        // member is one of them) instead of forming its own.
+        var members = _c.Nodes[0].Cluster.State.Members;
+        var oldest = members.Aggregate((a, b) => a.IsOlderThan(b) ? a : b);
+        Assert.NotEqual(_c.Nodes[0].Cluster.SelfAddress, oldest.Address);
     }
 
     [Fact]

@@ -64,22 +64,39 @@ public sealed class ManifestTests
         // Kustomize refuses files outside its root by default.
         Assert.All(files.Values, f => Assert.StartsWith(Manifests.K8sDir, Path.GetFullPath(f)));
 
-        // The generated config is what the node loads from /etc/dswitch (both keys land in one directory).
+        // The generated config is what the node loads from /etc/dswitch (both keys land in one directory), in the
+        // environment the DaemonSet gives the pod.
         var dir = Directory.CreateTempSubdirectory("dswitch-cm-").FullName;
+        var env = PodEnvironment();
+        var saved = env.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
         try
         {
             foreach (var (key, f) in files) File.Copy(f, Path.Combine(dir, key));
-            Environment.SetEnvironmentVariable("NODE_NAME", "worker-1");
-            Environment.SetEnvironmentVariable("POD_IP", "10.1.2.3");
+            foreach (var (name, value) in env) Environment.SetEnvironmentVariable(name, value);
+            // Every "$NAME" in node.json is a variable the DaemonSet sets: none is left for the node to fail on.
+            var references = EnvReferences(File.ReadAllText(files["node.json"]));
+            Assert.NotEmpty(references);
+            Assert.All(references, r => Assert.True(env.ContainsKey(r), $"node.json reads ${r}, which the DaemonSet does not set"));
+
             var config = NodeConfig.Load(Path.Combine(dir, "node.json"));
             Assert.Equal("worker-1", config.Name);
             Assert.NotEmpty(FlowFile.Load(config.Flows!));
+            // The switch's ports are the host's interfaces (live capture), named by the DaemonSet's per-node settings.
+            Assert.NotEmpty(config.Ports);
+            Assert.All(config.Ports.Values, p => Assert.True(p.Interface is { Length: > 0 } && p.PcapOut is null && p.Vxlan is null && p.Remote is null,
+                "every port of the Kubernetes node config is a live interface"));
+            Assert.Equal(env["DSWITCH_PORT1_INTERFACE"], config.Ports["1"].Interface);
+            Assert.Equal(env["DSWITCH_PORT2_INTERFACE"], config.Ports["2"].Interface);
+            Assert.Equal(env["DSWITCH_JOURNAL_CONNECTION"],
+                NodeConfig.FromEnvironment(config.Persistence!.ConnectionString, "test", "persistence.connectionString"));
             var options = RunCommand.ClusterOptions(config);
             Assert.Equal("10.1.2.3", options.Host);
             Assert.Empty(options.Seeds);
             var b = Assert.IsType<Switch.Node.Cluster.ClusterBootstrapOptions>(options.Bootstrap);
             Assert.Equal("kubernetes-api", b.Method);
             Assert.Equal("10.1.2.3", b.ManagementHost);
+            // A minimum cluster size, not the host count: a DaemonSet on any number of nodes forms one cluster.
+            Assert.Equal(2, b.RequiredContactPoints);
 
             // Ports and names the config uses are the ones the DaemonSet and Services declare.
             var ds = One<V1DaemonSet>();
@@ -91,10 +108,72 @@ public sealed class ManifestTests
             Assert.Equal(string.Format(b.LabelSelector, b.ServiceName), "app=" + ds.Spec.Template.Metadata.Labels["app"]);
             Assert.Equal("dswitch-config", ds.Spec.Template.Spec.Volumes.Single(v => v.ConfigMap is not null).ConfigMap.Name);
         }
-        finally { Directory.Delete(dir, true); }
+        finally
+        {
+            foreach (var (name, value) in saved) Environment.SetEnvironmentVariable(name, value);
+            Directory.Delete(dir, true);
+        }
 
         var image = (Dictionary<object, object>)Assert.Single((List<object>)k["images"]);
         Assert.StartsWith((string)image["name"] + ":", One<V1DaemonSet>().Spec.Template.Spec.Containers.Single().Image);
+    }
+
+    [KubectlFact]
+    public void Kubectl_kustomize_builds_what_the_in_code_resolution_expects()
+    {
+        var built = KubernetesYaml.LoadAllFromString(Kubectl.Run("kustomize", Manifests.K8sDir), null, strict: true);
+        var listed = All();
+        // Every listed object, plus the generated ConfigMap.
+        Assert.Equal(listed.Count + 1, built.Count);
+        Assert.Equal(listed.Select(o => o.GetType().Name).Append(nameof(V1ConfigMap)).Order(), built.Select(o => o.GetType().Name).Order());
+        var metas = built.Cast<IMetadata<V1ObjectMeta>>().ToList();
+        Assert.All(metas.Where(m => m is not V1Namespace), m => Assert.Equal("dswitch", m.Metadata.NamespaceProperty));
+        Assert.All(metas, m => Assert.Equal("dswitch", m.Metadata.Labels["app.kubernetes.io/name"]));
+
+        // The generated ConfigMap carries the config files as they are, under a content-hashed name the DaemonSet's
+        // volume was rewritten to (so a config change rolls the pods).
+        var cm = Assert.Single(built.OfType<V1ConfigMap>());
+        Assert.Matches("^dswitch-config-[a-z0-9]+$", cm.Metadata.Name);
+        Assert.Equal(File.ReadAllText(Path.Combine(Manifests.K8sDir, "config", "node.json")), cm.Data["node.json"]);
+        Assert.Equal(File.ReadAllText(Path.Combine(Manifests.K8sDir, "config", "firewall.flows")), cm.Data["firewall.flows"]);
+        var ds = built.OfType<V1DaemonSet>().Single();
+        Assert.Equal(cm.Metadata.Name, ds.Spec.Template.Spec.Volumes.Single(v => v.ConfigMap is not null).ConfigMap.Name);
+        // includeSelectors: false keeps selectors as written (a label added to a selector would orphan running pods).
+        Assert.Equal(One<V1DaemonSet>().Spec.Selector.MatchLabels, ds.Spec.Selector.MatchLabels);
+        var image = (Dictionary<object, object>)Assert.Single((List<object>)Kustomization()["images"]);
+        Assert.Equal($"{image["newName"]}:{image["newTag"]}", ds.Spec.Template.Spec.Containers.Single().Image);
+    }
+
+    /// <summary>The switch container's environment as the kubelet would fill it: literal values as written, the
+    /// downward API's fields with a node's values, Secret keys from the shipped Secret.</summary>
+    private static Dictionary<string, string> PodEnvironment()
+    {
+        var fields = new Dictionary<string, string> { ["status.podIP"] = "10.1.2.3", ["spec.nodeName"] = "worker-1", ["metadata.name"] = "dswitch-x7k2p" };
+        var secrets = All().OfType<V1Secret>().ToDictionary(s => s.Metadata.Name);
+        var env = new Dictionary<string, string>();
+        foreach (var e in One<V1DaemonSet>().Spec.Template.Spec.Containers.Single().Env)
+            env[e.Name] = e.Value ?? (e.ValueFrom?.FieldRef is { } f ? fields[f.FieldPath]
+                : e.ValueFrom?.SecretKeyRef is { } k ? secrets[k.Name].StringData[k.Key]
+                : throw new Xunit.Sdk.XunitException($"env {e.Name}: no value the test knows how to fill"));
+        return env;
+    }
+
+    /// <summary>The variable names of every string value "$NAME" in a JSON document.</summary>
+    private static List<string> EnvReferences(string json)
+    {
+        var names = new List<string>();
+        void Walk(System.Text.Json.JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case System.Text.Json.JsonValueKind.Object: foreach (var p in e.EnumerateObject()) Walk(p.Value); break;
+                case System.Text.Json.JsonValueKind.Array: foreach (var i in e.EnumerateArray()) Walk(i); break;
+                case System.Text.Json.JsonValueKind.String when e.GetString() is ['$', .. var name] && name.Length > 0: names.Add(name); break;
+            }
+        }
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Walk(doc.RootElement);
+        return names;
     }
 
     [Fact]
@@ -194,7 +273,12 @@ public sealed class ManifestTests
         Assert.Contains(lines, l => l.StartsWith("ENTRYPOINT") && l.Contains("dswitch.dll"));
         Assert.Contains(lines, l => l.Contains("setcap cap_net_raw,cap_net_admin+eip"));
         var ignore = File.ReadAllLines(Path.Combine(Manifests.RepoRoot, "deploy", "Dockerfile.dockerignore"));
-        Assert.Contains("**/bin/", ignore);
-        Assert.Contains("**/obj/", ignore);
+        // Build output and local state never enter the context (a stale obj/ would also break the restore layer).
+        foreach (var pattern in new[] { "**/bin/", "**/obj/", "**/out/", "**/TestResults/", ".git/" }) Assert.Contains(pattern, ignore);
+        // BuildKit reads deploy/Dockerfile.dockerignore for this Dockerfile; other builders read only the root's.
+        Assert.Equal(ignore, File.ReadAllLines(Path.Combine(Manifests.RepoRoot, ".dockerignore")));
+        // The runtime stage's base is Ubuntu: the libpcap package goes by its Ubuntu 24.04 name there.
+        Assert.Contains(lines, l => l.StartsWith("FROM ") && l.Contains("aspnet:10.0-noble"));
+        Assert.Contains(lines, l => l.Contains("libpcap0.8t64"));
     }
 }

@@ -98,7 +98,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     }
 
     /// <summary>The value of the sample of <paramref name="name"/> whose labels include all of <paramref name="labels"/>; 0 when absent.</summary>
-    private static double Value(string text, string name, params string[] labels)
+    internal static double Value(string text, string name, params string[] labels)
     {
         foreach (var line in text.Split('\n'))
         {

@@ -14,25 +14,32 @@ public sealed class NodeProcess : IDisposable
 
     private NodeProcess(string name, string api, int akkaPort, Process p) { Name = name; Api = api; AkkaPort = akkaPort; Process = p; }
 
-    public static NodeProcess Start(string dir, string name, int akkaPort, string seed, string? persistenceJson, string ports = "\"1\":{},\"2\":{},\"3\":{},\"4\":{}")
+    /// <param name="host">The address the node binds Akka remoting and its control API to.</param>
+    /// <param name="netns">A network namespace to run in (through `ip netns exec`, which execs dotnet, so the process
+    /// id is still the node's); null for the test's own.</param>
+    /// <param name="apiPort">The control API port; 0 picks a free one.</param>
+    public static NodeProcess Start(string dir, string name, int akkaPort, string seed, string? persistenceJson, string ports = "\"1\":{},\"2\":{},\"3\":{},\"4\":{}",
+        string host = "127.0.0.1", string? netns = null, int apiPort = 0)
     {
-        int apiPort = Cluster.TestCluster.FreePort();
+        if (apiPort == 0) apiPort = Cluster.TestCluster.FreePort();
         var cfg = Path.Combine(dir, name + ".json");
         File.WriteAllText(cfg, $$"""
-            { "name": "{{name}}", "api": "http://127.0.0.1:{{apiPort}}", "ports": { {{ports}} },
-              "cluster": { "host": "127.0.0.1", "port": {{akkaPort}}, "seeds": ["{{seed}}"], "shards": 30, "stableAfterSeconds": 3 }
+            { "name": "{{name}}", "api": "http://{{host}}:{{apiPort}}", "ports": { {{ports}} },
+              "cluster": { "host": "{{host}}", "port": {{akkaPort}}, "seeds": ["{{seed}}"], "shards": 30, "stableAfterSeconds": 3 }
               {{(persistenceJson is null ? "" : ", \"persistence\": " + persistenceJson)}} }
             """);
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var psi = new ProcessStartInfo(netns is null ? dotnet : "ip")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        if (netns is not null) foreach (var a in new[] { "netns", "exec", netns, dotnet }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(typeof(Switch.Node.Program).Assembly.Location);
         psi.ArgumentList.Add("run"); psi.ArgumentList.Add("--config"); psi.ArgumentList.Add(cfg);
         var p = Process.Start(psi)!;
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (AllLogs) AllLogs.AppendLine($"{name}: {e.Data}"); };
         p.BeginErrorReadLine();
-        return new NodeProcess(name, $"http://127.0.0.1:{apiPort}", akkaPort, p);
+        return new NodeProcess(name, $"http://{host}:{apiPort}", akkaPort, p);
     }
 
     public async Task WaitReadyAsync(TimeSpan limit)

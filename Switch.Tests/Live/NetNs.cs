@@ -42,19 +42,23 @@ public static partial class NetNs
     public static (int Code, string Output) In(string ns, params string[] cmd) => Run("ip", ["netns", "exec", ns, .. cmd]);
 
     /// <summary>Removes every namespace and root link of ours a previous run left behind.</summary>
-    public static void CleanupLeftovers()
+    public static void CleanupLeftovers() => CleanupLeftovers(Prefix, LinkPrefix);
+
+    /// <summary>Removes the namespaces starting with <paramref name="nsPrefix"/> and the root-namespace links starting with
+    /// <paramref name="linkPrefix"/> (for tests that keep their own names apart from the live tests').</summary>
+    public static void CleanupLeftovers(string nsPrefix, string linkPrefix)
     {
         foreach (var line in Run("ip", "netns", "list").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var name = line.Split(' ')[0];
-            if (name.StartsWith(Prefix, StringComparison.Ordinal)) Run("ip", "netns", "del", name);
+            if (name.StartsWith(nsPrefix, StringComparison.Ordinal)) Run("ip", "netns", "del", name);
         }
         foreach (var line in Run("ip", "-o", "link", "show").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split(':', 3);
             if (parts.Length < 2) continue;
             var name = parts[1].Trim().Split('@')[0];
-            if (name.StartsWith(LinkPrefix, StringComparison.Ordinal)) Run("ip", "link", "del", name);
+            if (name.StartsWith(linkPrefix, StringComparison.Ordinal)) Run("ip", "link", "del", name);
         }
     }
 
