@@ -69,6 +69,8 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
 
     private IActorRef Region => ClusterSharding.Get(Context.System).ShardRegion(ConntrackRegion.Name);
 
+    private ExpectIndex Index => ExpectIndex.Get(Context.System);
+
     private void Reply(IActorRef to, CtReply reply) => (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(to, reply));
 
     protected override void OnRecover(object message)
@@ -103,6 +105,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             var data = ExpectWire.From(e, _entityId);
             _published[e.Key] = data;
             Region.Tell(new ExpectRegister(ExpectWire.EntityId(e.Key), data));
+            _ = Index.PublishAsync(ExpectWire.EntityId(e.Key), data.ExpiresUs);
         }
         ArmTimer();
     }
@@ -142,7 +145,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 break;
             case CtQuery q:
                 if (_entityId.Length == 0) _entityId = q.EntityId;
-                if (!_consulted && _engine.Count == 0 && ExpectKeyOf(q) is ExpectKey ek)
+                if (!_consulted && _engine.Count == 0 && ExpectKeyOf(q) is ExpectKey ek && Index.MayExist(ek, _clock.NowUs))
                 {
                     _consulted = true;
                     var replyTo = Sender;
@@ -224,7 +227,8 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         {
             if (fresh.Count == 0) { Reply(replyTo, reply); StopIfEmpty(); return; }
             // The data connection must not overtake its expectation: answer once every copy is registered.
-            Task.WhenAll(fresh.Select(r => Region.Ask<ExpectRegistered>(r, AskTimeout)))
+            Task.WhenAll(fresh.Select(r => (Task)Region.Ask<ExpectRegistered>(r, AskTimeout))
+                    .Concat(fresh.Select(r => Index.PublishAsync(r.EntityId, r.Data.ExpiresUs))))
                 .ContinueWith(_ => new Answered(reply, replyTo)).PipeTo(Self);
             _waiting = true;
         });
@@ -301,6 +305,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         {
             _published.Remove(k);
             Region.Tell(new ExpectRemove(ExpectWire.EntityId(k), Used: false));
+            Index.Remove(ExpectWire.EntityId(k));
         }
     }
 

@@ -44,17 +44,21 @@ public sealed class ExpectationEntity : UntypedPersistentActor, IWithTimers
         {
             case ExpectSaved s: _data = s.Data; break;
             case ExpectCleared: _data = null; break;
+            case RecoveryCompleted when Live():
+                // Back after a failover: every node's index learns the key again.
+                _ = ExpectIndex.Get(Context.System).PublishAsync(Uri.UnescapeDataString(Self.Path.Name), _data!.ExpiresUs);
+                break;
         }
     }
 
     /// <summary>Journals the change when durable, then runs <paramref name="then"/>; a cleared entity deletes its events.</summary>
     private void Save(ExpectData? data, Action then)
     {
-        if (!_durable) { _data = data; then(); return; }
+        if (!_durable) { bool had = _data is not null; _data = data; if (had && data is null) Unindex(); then(); return; }
         if (data is null)
         {
             if (_data is null) { then(); return; }
-            Persist(new ExpectCleared(), _ => { _data = null; DeleteMessages(LastSequenceNr); then(); });
+            Persist(new ExpectCleared(), _ => { _data = null; DeleteMessages(LastSequenceNr); Unindex(); then(); });
             return;
         }
         Persist(new ExpectSaved(data), _ => { _data = data; then(); });
@@ -100,6 +104,8 @@ public sealed class ExpectationEntity : UntypedPersistentActor, IWithTimers
                 break;
         }
     }
+
+    private void Unindex() => ExpectIndex.Get(Context.System).Remove(Uri.UnescapeDataString(Self.Path.Name));
 
     private bool Live() => _data is not null && _data.ExpiresUs > _clock.NowUs;
 

@@ -23,3 +23,19 @@ public sealed record ExpectRemove(string EntityId, bool Used) : IClusterMessage;
 
 /// <summary>Tells the master's entity that its expectation was used by a committed connection elsewhere.</summary>
 public sealed record ExpectUsed(string EntityId, ExpectData Data) : IClusterMessage;
+
+// Every node keeps an index of the expectation keys outstanding anywhere in the cluster, so a new connection's entity
+// consults the expectation entity only when one may exist (not once per new connection).
+
+/// <summary>An expectation entity now holds <see cref="Id"/> until <see cref="ExpiresUs"/>; answered with <see cref="IndexAdded"/>.</summary>
+public sealed record IndexAdd(string Id, long ExpiresUs) : IClusterMessage;
+
+public sealed record IndexAdded(string Id) : IClusterMessage;
+
+/// <summary>The expectation <see cref="Id"/> is gone (used, withdrawn, expired).</summary>
+public sealed record IndexRemove(string Id) : IClusterMessage;
+
+/// <summary>A joining node asks a member for its whole index.</summary>
+public sealed record IndexSnapshotRequest() : IClusterMessage;
+
+public sealed record IndexSnapshot(string[] Ids, long[] ExpiresUs) : IClusterMessage;

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Cluster;
+using Switch.Actors.Conntrack;
+using Switch.Contracts;
+using Switch.Contracts.Cluster;
+
+namespace Switch.Actors.Cluster;
+
+/// <summary>
+/// This node's copy of the expectation keys outstanding anywhere in the cluster. A master that creates an
+/// expectation adds its key on every Up member and waits for their acknowledgements before its answer leaves (as it
+/// waits for the expectation entity), so a data connection entering any node finds the key. A new TCP/UDP
+/// connection then asks the expectation entity only when its key is here: normal connections make no lookup.
+/// Until a joining node has copied a member's index it answers "maybe" for every key (the lookup happens, as before).
+/// </summary>
+public sealed class ExpectIndex : IExtension
+{
+    public const string ActorName = "expect-index";
+    private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly ActorSystem _system;
+    internal readonly ConcurrentDictionary<string, long> Entries = new();
+    internal volatile bool Synced;
+    public IActorRef Actor { get; }
+
+    public ExpectIndex(ExtendedActorSystem system, IClock clock)
+    {
+        _system = system;
+        Actor = system.ActorOf(Props.Create(() => new ExpectIndexActor(this, clock)), ActorName);
+    }
+
+    /// <summary>Creates this node's index (at node start, before it joins, so members can reach it).</summary>
+    public static ExpectIndex Get(ActorSystem system) => system.WithExtension<ExpectIndex, ExpectIndexProvider>();
+
+    /// <summary>False only when no expectation with this key is outstanding anywhere.</summary>
+    public bool MayExist(in ExpectKey key, long nowUs) =>
+        !Synced || (Entries.TryGetValue(ExpectWire.EntityId(key), out long exp) && exp > nowUs);
+
+    public int Count => Entries.Count;
+
+    private IEnumerable<ActorSelection> Members() =>
+        Akka.Cluster.Cluster.Get(_system).State.Members.Where(m => m.Status == MemberStatus.Up || m.Status == MemberStatus.WeaklyUp)
+            .Select(m => _system.ActorSelection(new RootActorPath(m.Address) / "user" / ActorName));
+
+    /// <summary>Adds the key on every Up member; completes when all acknowledged (or after the timeout: a member that
+    /// does not answer is being lost, and its replacement copies a survivor's index when it joins).</summary>
+    public Task PublishAsync(string id, long expiresUs)
+    {
+        Entries[id] = expiresUs;
+        var asks = Members().Select(s => s.Ask<IndexAdded>(new IndexAdd(id, expiresUs), AckTimeout)).ToList();
+        return Task.WhenAll(asks).ContinueWith(_ => { }, TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    public void Remove(string id)
+    {
+        Entries.TryRemove(id, out _);
+        foreach (var s in Members()) s.Tell(new IndexRemove(id));
+    }
+}
+
+/// <summary>Registered by the node with its clock (<c>system.RegisterExtension(new ExpectIndexProvider(clock))</c>).</summary>
+public sealed class ExpectIndexProvider : ExtensionIdProvider<ExpectIndex>
+{
+    private readonly IClock _clock;
+    public ExpectIndexProvider() : this(SystemClock.Instance) { }
+    public ExpectIndexProvider(IClock clock) => _clock = clock;
+    public override ExpectIndex CreateExtension(ExtendedActorSystem system) => new(system, _clock);
+}
+
+/// <summary>Applies adds and removes from masters, answers snapshots, copies one when this node joins, drops expired keys.</summary>
+internal sealed class ExpectIndexActor : UntypedActor, IWithTimers
+{
+    private sealed class Sweep { public static readonly Sweep Instance = new(); }
+    private sealed class Resync { public static readonly Resync Instance = new(); }
+    private sealed class ResyncFailed { public static readonly ResyncFailed Instance = new(); }
+
+    private readonly ExpectIndex _index;
+    private readonly IClock _clock;
+    private int _snapshots;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public ExpectIndexActor(ExpectIndex index, IClock clock) { _index = index; _clock = clock; }
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
+        Akka.Cluster.Cluster.Get(Context.System).RegisterOnMemberUp(() => Self.Tell(Resync.Instance));
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case IndexAdd a:
+                _index.Entries[a.Id] = a.ExpiresUs;
+                Sender.Tell(new IndexAdded(a.Id));
+                break;
+            case IndexRemove r:
+                _index.Entries.TryRemove(r.Id, out _);
+                break;
+            case IndexSnapshotRequest:
+            {
+                var all = _index.Entries.ToArray();
+                Sender.Tell(new IndexSnapshot(all.Select(kv => kv.Key).ToArray(), all.Select(kv => kv.Value).ToArray()));
+                break;
+            }
+            case IndexSnapshot s:
+                for (int i = 0; i < s.Ids.Length; i++) _index.Entries.TryAdd(s.Ids[i], s.ExpiresUs[i]);
+                // Twice, the second after gossip has spread this node's Up to every master.
+                if (++_snapshots >= 2) _index.Synced = true;
+                else Timers.StartSingleTimer("resync", Resync.Instance, TimeSpan.FromSeconds(3));
+                break;
+            case Resync:
+            {
+                var cluster = Akka.Cluster.Cluster.Get(Context.System);
+                var other = cluster.State.Members.Where(m => m.Status == MemberStatus.Up && !m.Address.Equals(cluster.SelfAddress))
+                    .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault();
+                if (other is null) { _index.Synced = true; break; }
+                Context.ActorSelection(new RootActorPath(other.Address) / "user" / ExpectIndex.ActorName)
+                    .Ask<IndexSnapshot>(new IndexSnapshotRequest(), TimeSpan.FromSeconds(3))
+                    .PipeTo(Self, failure: _ => ResyncFailed.Instance);
+                break;
+            }
+            case ResyncFailed:
+                Timers.StartSingleTimer("resync", Resync.Instance, TimeSpan.FromSeconds(1));
+                break;
+            case Sweep:
+            {
+                long now = _clock.NowUs;
+                foreach (var kv in _index.Entries)
+                    if (kv.Value <= now) _index.Entries.TryRemove(kv.Key, out _);
+                break;
+            }
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+}
