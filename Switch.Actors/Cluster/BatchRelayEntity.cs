@@ -1,28 +1,110 @@
 using Akka.Actor;
+using Switch.Actors.Conntrack;
+using Switch.Actors.Packets;
+using Switch.Contracts;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;
 
 /// <summary>
-/// One per shard ("b/{shard}"): receives the conntrack queries a node batched for this shard and hands each to
-/// its entity through the shard (the parent), keeping the original sender. One remote message then carries many
-/// decisions, and because every query for an entity passes the same relay, their order is kept.
+/// One per shard ("b/{shard}"): every conntrack query a node sends for this shard comes through here (many per
+/// message when they travel batched) and is handed to its entity through the shard (the parent), keeping the original
+/// sender. Because every query for an entity passes the same relay, their order is kept.
+/// It is also the shard's gate (clusters without a journal): a query for a connection entity that holds nothing,
+/// with no answer outstanding, that does not commit and matches no expectation key, is answered here by a scratch
+/// engine — what the empty entity would have answered — so uncommitted traffic (scans, SYN floods) starts no actor.
+/// A durable cluster forwards everything: after a failover the relay cannot know which entities the journal holds
+/// until they have recovered.
 /// </summary>
-public sealed class BatchRelayEntity : UntypedActor
+public sealed class BatchRelayEntity : UntypedActor, IWithTimers
 {
     public const string Prefix = "b/";
+    private sealed class Sweep { public static readonly Sweep Instance = new(); }
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new BatchRelayEntity());
+    private readonly IClock _clock;
+    private readonly bool _gate;
+    private readonly ConntrackEngine _scratch;
+    private System.Collections.Concurrent.ConcurrentDictionary<string, DirEntry> _dir = null!;
+    private IActorRef? _replies;
+
+    /// <summary>Lookups answered here without an entity (process-wide, for tests and metrics).</summary>
+    public static long GateAnswered;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public BatchRelayEntity(IClock clock, ConntrackSettings settings, bool durable)
+    {
+        _clock = clock;
+        _gate = !durable;
+        _scratch = new ConntrackEngine(clock, settings);
+    }
+
+    public static Props Props(IClock clock, ConntrackSettings settings, bool durable) =>
+        Akka.Actor.Props.Create(() => new BatchRelayEntity(clock, settings, durable));
 
     public static string EntityId(string shardId) => Prefix + shardId;
 
+    protected override void PreStart()
+    {
+        var shard = Uri.UnescapeDataString(Self.Path.Name)[Prefix.Length..];
+        _dir = ShardDirectory.Get(Context.System).Shard(shard);
+        if (_gate) Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
+    }
+
     protected override void OnReceive(object message)
     {
-        if (message is CtQueryBatch b)
+        switch (message)
         {
-            if (b.Reports is not null) foreach (var r in b.Reports) Context.Parent.Forward(r);
-            foreach (var q in b.Queries) Context.Parent.Forward(q);
+            case CtQueryBatch b:
+                if (b.Reports is not null) foreach (var r in b.Reports) Context.Parent.Forward(r);
+                foreach (var q in b.Queries) Route(q);
+                break;
+            case Sweep:
+                SweepIdle();
+                break;
+            default:
+                Unhandled(message);
+                break;
         }
-        else Unhandled(message);
+    }
+
+    private void Route(CtQuery q)
+    {
+        if (!_gate || !q.EntityId.StartsWith(CtRouting.ConnectionPrefix, StringComparison.Ordinal)) { Context.Parent.Forward(q); return; }
+        _dir.TryGetValue(q.EntityId, out var e);
+        if ((e is not null && (Volatile.Read(ref e.Outstanding) > 0 || e.HasState)) || q.Request.Commit || MayBeExpected(q))
+        {
+            e ??= _dir.GetOrAdd(q.EntityId, _ => new DirEntry());
+            Interlocked.Increment(ref e.Outstanding);
+            Context.Parent.Forward(q);
+            return;
+        }
+        if (e is not null) _dir.TryRemove(q.EntityId, out _);
+        Interlocked.Increment(ref GateAnswered);
+        CtReply reply;
+        if (!CtWire.TryOpen(q, out var packet, out var key))
+            reply = new CtReply(q.Id, CtWireVerdict.Drop, "malformed", Array.Empty<ulong>(), null, 0);
+        else
+        {
+            var outcome = _scratch.Execute(ref packet, ref key, CtWire.FromWire(q.Request));
+            reply = new CtReply(q.Id, (byte)outcome.Verdict, outcome.DropReason, CtWire.Words(key), null, 0);
+        }
+        (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(Sender, reply));
+    }
+
+    /// <summary>A new TCP/UDP packet whose expectation key some node may hold: its entity must consult it.</summary>
+    private bool MayBeExpected(CtQuery q) =>
+        ConnectionEntity.ExpectKeyOf(q) is ExpectKey ek && ExpectIndex.Get(Context.System).MayExist(ek, _clock.NowUs);
+
+    /// <summary>Drops entries of entities that hold nothing; wakes passivated ones whose deadline passed (their holder
+    /// may be gone and nobody else would tell them).</summary>
+    private void SweepIdle()
+    {
+        long now = _clock.NowUs;
+        foreach (var (id, e) in _dir)
+        {
+            if (Volatile.Read(ref e.Outstanding) == 0 && !e.HasState && e.Parked is null) _dir.TryRemove(id, out _);
+            else if (e.Parked is { } p && p.Image.Conn.ExpiresUs <= now) Context.Parent.Tell(new WakeEntity(id));
+        }
     }
 }

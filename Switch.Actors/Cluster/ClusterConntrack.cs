@@ -193,15 +193,14 @@ public sealed class ClusterConntrack : IRemoteConntrack
 
     private void SendBatch(string shard, Outgoing batch)
     {
-        if (batch.Queries.Count == 1 && batch.Reports.Count == 0) _region().Tell(batch.Queries[0], _self);
-        else if (batch.Queries.Count == 0 && batch.Reports.Count == 1) _region().Tell(batch.Reports[0], _self);
+        if (batch.Queries.Count == 0 && batch.Reports.Count == 1) _region().Tell(batch.Reports[0], _self);
         else
         {
-            // Through the shard's relay, reports first: a report describes the state before the queries behind it.
+            // Always through the shard's relay (it keeps each entity's queries in order and is the shard's gate),
+            // reports first: a report describes the state before the queries behind it.
             _region().Tell(new CtQueryBatch(BatchRelayEntity.EntityId(shard), batch.Queries.ToArray(),
                 batch.Reports.Count > 0 ? batch.Reports.ToArray() : null), _self);
-            BatchesSent++;
-            BatchedQueries += batch.Queries.Count;
+            if (batch.Queries.Count > 1) { BatchesSent++; BatchedQueries += batch.Queries.Count; }
         }
         batch.Queries.Clear();
         batch.Reports.Clear();

@@ -30,6 +30,8 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     private sealed record Consulted(CtQuery Query, IActorRef ReplyTo, ExpectData? Found);
     private sealed record Answered(CtReply Reply, IActorRef ReplyTo);
     private sealed record RevokeTimeout(long Epoch);
+    /// <summary>The entity's own stop message (passivation): stashable, so it never cuts a revocation or a lookup short.</summary>
+    private sealed class StopNow { public static readonly StopNow Instance = new(); }
 
     /// <summary>How long a revocation waits for the holder; past it the holder is taken for dead and this entity's
     /// (reported) state rules.</summary>
@@ -52,6 +54,8 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     private long _leaseEpoch;
     private bool _revoking, _central;
     private IActorRef? _replies;
+    private bool _parking;
+    private System.Collections.Concurrent.ConcurrentDictionary<string, DirEntry>? _dir;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -60,7 +64,11 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         _clock = clock;
         _durable = durable;
         _engine = new ConntrackEngine(clock, settings);
+        Interlocked.Increment(ref Started);
     }
+
+    /// <summary>Connection entities started (process-wide, for tests: an uncommitted flood must start none).</summary>
+    public static long Started;
 
     public static Props Props(IClock clock, ConntrackSettings settings, bool durable) =>
         Akka.Actor.Props.Create(() => new ConnectionEntity(clock, settings, durable));
@@ -88,6 +96,19 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     private void Restore()
     {
         _entityId = Uri.UnescapeDataString(Self.Path.Name);
+        _dir = ShardDirectory.Get(Context.System).Shard(Uri.UnescapeDataString(Context.Parent.Path.Name));
+        if (_dir.TryGetValue(_entityId, out var entry) && entry.Parked is { } parked)
+        {
+            // Passivated while its connection was lent: back from memory, no journal read.
+            entry.Parked = null;
+            _engine.Adopt(parked.Image);
+            _holder = parked.Holder;
+            _leaseEpoch = parked.Epoch;
+            _central = parked.Central;
+            _consulted = true;
+            ArmTimer();
+            return;
+        }
         if (_saved is null) return;
         var c = _engine.Restore(_saved.Conn);
         if (c is null)
@@ -124,6 +145,13 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 BeginRevoke(central: true);
                 Stash.Stash();
                 break;
+            case StopNow:
+                Context.Stop(Self);
+                break;
+            case WakeEntity:
+                ArmTimer();
+                StopIfEmpty();
+                break;
             case FlushEntity or ExpiryTick when _holder is not null:
                 BeginRevoke(central: false);
                 Stash.Stash();
@@ -140,7 +168,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 break;
             case RevokeTimeout t:
                 if (!_revoking || t.Epoch != _leaseEpoch) break;
-                RevokeTimeouts++;
+                Interlocked.Increment(ref RevokeTimeouts);
                 EndRevoke(null, false);
                 break;
             case CtQuery q:
@@ -165,11 +193,13 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             case Answered a:
                 _waiting = false;
                 Reply(a.ReplyTo, a.Reply);
+                Settle();
                 Stash.UnstashAll();
                 StopIfEmpty();
                 break;
             case DumpEntity d:
                 Sender.Tell(new DumpEntityReply(_engine.DumpConntrack(d.Zone).ToArray()));
+                StopIfEmpty();
                 break;
             case FlushEntity f:
             {
@@ -219,13 +249,13 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         Withdraw();
         if (fresh.Count == 0 && q.WantsLease && reply.Verdict == CtWireVerdict.Continue && Lendable() is Connection lent)
         {
-            if (_holder is null) { _holder = replyTo; _leaseEpoch = Random.Shared.NextInt64(1, long.MaxValue); LeasesGranted++; }
+            if (_holder is null) { _holder = replyTo; _leaseEpoch = Random.Shared.NextInt64(1, long.MaxValue); Interlocked.Increment(ref LeasesGranted); }
             // The holder's own queries sent before it had the lease get the refreshed state with their answers.
             if (_holder.Equals(replyTo)) reply = reply with { Lease = new LeaseGrant(_leaseEpoch, ConnImages.From(lent)) };
         }
         Checkpoint(() =>
         {
-            if (fresh.Count == 0) { Reply(replyTo, reply); StopIfEmpty(); return; }
+            if (fresh.Count == 0) { Reply(replyTo, reply); Settle(); StopIfEmpty(); return; }
             // The data connection must not overtake its expectation: answer once every copy is registered.
             Task.WhenAll(fresh.Select(r => (Task)Region.Ask<ExpectRegistered>(r, AskTimeout))
                     .Concat(fresh.Select(r => Index.PublishAsync(r.EntityId, r.Data.ExpiresUs))))
@@ -310,7 +340,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     }
 
     /// <summary>The expectation key a new TCP/UDP packet would match: zone, protocol, addresses, destination port.</summary>
-    private static ExpectKey? ExpectKeyOf(CtQuery q)
+    internal static ExpectKey? ExpectKeyOf(CtQuery q)
     {
         if (!CtWire.TryOpen(q, out _, out var k) || k.NwFrag != 0 || k.NwProto is not (IpProtos.Tcp or IpProtos.Udp)) return null;
         UInt128 src = k.IsIpv6 ? k.Ipv6Src : k.NwSrc, dst = k.IsIpv6 ? k.Ipv6Dst : k.NwDst;
@@ -331,7 +361,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         _central |= central;
         if (_revoking) return;
         _revoking = true;
-        LeasesRevoked++;
+        Interlocked.Increment(ref LeasesRevoked);
         _holder!.Tell(new LeaseRevoke(_entityId, _leaseEpoch), Self);
         Timers.StartSingleTimer("revoke", new RevokeTimeout(_leaseEpoch), RevokeWait);
     }
@@ -358,10 +388,49 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         Withdraw();
     }
 
+    /// <summary>One query the relay forwarded is answered: the directory learns first whether this entity holds
+    /// anything (so "none outstanding and nothing held" is never seen too early).</summary>
+    private void Settle()
+    {
+        if (_dir is null || !_dir.TryGetValue(_entityId, out var e)) return;
+        e.HasState = Holds();
+        Interlocked.Decrement(ref e.Outstanding);
+    }
+
+    private bool Holds() => _waiting || _revoking || _holder is not null || _engine.Count > 0 || _engine.Counters.Expectations > 0;
+
     private void StopIfEmpty()
     {
-        if (_stopping || _waiting || _revoking || _holder is not null || _engine.Count > 0 || _engine.Counters.Expectations > 0) return;
-        _stopping = true;
-        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        if (_stopping) return;
+        if (!Holds())
+        {
+            _stopping = true;
+            Context.Parent.Tell(new Passivate(StopNow.Instance));
+            return;
+        }
+        // Lent and idle here: passivate, keeping the compact state in the shard's directory (without a journal, a
+        // durable entity comes back from its journal instead and stays).
+        if (!_durable && _holder is not null && !_waiting && !_revoking && _published.Count == 0 && _imported is null
+            && _engine.Counters.Expectations == 0 && _engine.Single() is not null && _dir is not null)
+        {
+            _stopping = _parking = true;
+            Context.Parent.Tell(new Passivate(StopNow.Instance));
+        }
     }
+
+    protected override void PostStop()
+    {
+        // Also when a revocation ran between the decision to passivate and the stop: whatever is held is kept.
+        if (_parking && _dir is not null && _engine.Single() is Connection c)
+        {
+            var e = _dir.GetOrAdd(_entityId, _ => new DirEntry());
+            e.Parked = new ParkedConn(ConnImages.From(c), _holder, _leaseEpoch, _central);
+            e.HasState = true;
+            Interlocked.Increment(ref Parked);
+        }
+        base.PostStop();
+    }
+
+    /// <summary>Entities passivated with a lent connection (process-wide, for tests and metrics).</summary>
+    public static long Parked;
 }

@@ -17,6 +17,7 @@ public sealed class ConntrackMessageExtractor : IMessageExtractor
         CtQuery q => q.EntityId,
         CtQueryBatch b => b.EntityId,
         LeaseReport r => r.EntityId,
+        WakeEntity w => w.EntityId,
         DumpEntity d => d.EntityId,
         FlushEntity f => f.EntityId,
         ExpectRegister r => r.EntityId,

@@ -14,6 +14,6 @@ public static class ConntrackRegion
     public static Props EntityProps(string entityId, IClock clock, ConntrackSettings settings, bool durable) =>
         entityId.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal) ? ReassemblyEntity.Props(clock, settings)
         : entityId.StartsWith(ExpectWire.Prefix, StringComparison.Ordinal) ? ExpectationEntity.Props(clock, durable)
-        : entityId.StartsWith(BatchRelayEntity.Prefix, StringComparison.Ordinal) ? BatchRelayEntity.Props()
+        : entityId.StartsWith(BatchRelayEntity.Prefix, StringComparison.Ordinal) ? BatchRelayEntity.Props(clock, settings, durable)
         : ConnectionEntity.Props(clock, settings, durable);
 }

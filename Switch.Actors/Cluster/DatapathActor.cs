@@ -140,6 +140,9 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 Sender.Tell(new NodeInfo(_node, _apiUrl, _ct.Queries, _ct.BatchesSent, _ct.BatchedQueries, _ct.Timeouts, _ct.Refused, _ct.Pending,
                     _ct.LocalDecisions, _ct.LeasesHeld));
                 break;
+            case GetParkedEntities:
+                Sender.Tell(new ParkedEntities(ShardDirectory.Get(Context.System).ParkedIds()));
+                break;
             case GetDatapathStats:
                 Sender.Tell(Stats());
                 break;

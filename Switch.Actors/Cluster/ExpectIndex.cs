@@ -39,6 +39,9 @@ public sealed class ExpectIndex : IExtension
 
     public int Count => Entries.Count;
 
+    /// <summary>This node has copied a member's index (before that every key "may exist").</summary>
+    public bool IsSynced => Synced;
+
     private IEnumerable<ActorSelection> Members() =>
         Akka.Cluster.Cluster.Get(_system).State.Members.Where(m => m.Status == MemberStatus.Up || m.Status == MemberStatus.WeaklyUp)
             .Select(m => _system.ActorSelection(new RootActorPath(m.Address) / "user" / ActorName));
@@ -59,13 +62,15 @@ public sealed class ExpectIndex : IExtension
     }
 }
 
-/// <summary>Registered by the node with its clock (<c>system.RegisterExtension(new ExpectIndexProvider(clock))</c>).</summary>
+/// <summary>Creates a node's index with the clock the node gave (<see cref="UseClock"/>, before the first Get).</summary>
 public sealed class ExpectIndexProvider : ExtensionIdProvider<ExpectIndex>
 {
-    private readonly IClock _clock;
-    public ExpectIndexProvider() : this(SystemClock.Instance) { }
-    public ExpectIndexProvider(IClock clock) => _clock = clock;
-    public override ExpectIndex CreateExtension(ExtendedActorSystem system) => new(system, _clock);
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, IClock> Clocks = new();
+
+    public static void UseClock(ActorSystem system, IClock clock) => Clocks.AddOrUpdate(system, clock);
+
+    public override ExpectIndex CreateExtension(ExtendedActorSystem system) =>
+        new(system, Clocks.TryGetValue(system, out var c) ? c : SystemClock.Instance);
 }
 
 /// <summary>Applies adds and removes from masters, answers snapshots, copies one when this node joins, drops expired keys.</summary>
@@ -86,7 +91,8 @@ internal sealed class ExpectIndexActor : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
-        Akka.Cluster.Cluster.Get(Context.System).RegisterOnMemberUp(() => Self.Tell(Resync.Instance));
+        var self = Self;
+        Akka.Cluster.Cluster.Get(Context.System).RegisterOnMemberUp(() => self.Tell(Resync.Instance));
     }
 
     protected override void OnReceive(object message)

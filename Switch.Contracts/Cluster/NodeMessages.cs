@@ -15,3 +15,9 @@ public sealed record GetNodeInfo() : IClusterMessage;
 /// under a lease (the fast path) and the connections lent to this node now.</summary>
 public sealed record NodeInfo(string Name, string ApiUrl, long CtQueries, long CtBatches, long CtBatchedQueries, long CtTimeouts,
     long CtRefused, int CtPending, long CtLocal = 0, int LeasesHeld = 0) : IClusterMessage;
+
+/// <summary>Asks a node's datapath for the connection entities passivated on that node with their state kept in memory
+/// (the fast path); with the running entities of its region state they are every connection the node hosts.</summary>
+public sealed record GetParkedEntities() : IClusterMessage;
+
+public sealed record ParkedEntities(string[] EntityIds) : IClusterMessage;

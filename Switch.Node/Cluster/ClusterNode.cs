@@ -34,7 +34,8 @@ public sealed class ClusterNode : IAsyncDisposable
         ct ??= ConntrackSettings.Default;
         var c = clock; var s = ct;
         // Before the node joins: members add expectation keys to this node's index as soon as it is Up.
-        System.RegisterExtension(new ExpectIndexProvider(clock));
+        ExpectIndexProvider.UseClock(System, clock);
+        ExpectIndex.Get(System);
         Region = ClusterSharding.Get(System).Start(RegionName,
             entityId => ConntrackRegion.EntityProps(entityId, c, s, o.Persistence is not null),
             ClusterShardingSettings.Create(System), new ConntrackMessageExtractor(o.Shards));

@@ -73,7 +73,10 @@ public sealed class ClusterSwitchControl : ISwitchControl
             try
             {
                 var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5), ct);
-                result.Add((m, state.Shards.SelectMany(s => s.EntityIds).Where(id => id.StartsWith(CtRouting.ConnectionPrefix, StringComparison.Ordinal)).ToArray()));
+                // Passivated entities (their connection lent to a node) are not in the region state: the datapath lists them.
+                var parked = await DatapathOf(m).Ask<ParkedEntities>(new GetParkedEntities(), TimeSpan.FromSeconds(5), ct);
+                result.Add((m, state.Shards.SelectMany(s => s.EntityIds).Where(id => id.StartsWith(CtRouting.ConnectionPrefix, StringComparison.Ordinal))
+                    .Union(parked.EntityIds).ToArray()));
             }
             catch (AskTimeoutException) { throw new ControlException(503, $"member {m.Address} did not answer"); }
         }

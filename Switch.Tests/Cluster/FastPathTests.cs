@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Switch.Actors.Cluster;
 using Switch.Contracts.Cluster;
 using Switch.Node.Commands;
@@ -88,6 +89,88 @@ public class FastPathTests
         // The connection proved asymmetric: no node holds it any more, its entity decides.
         Assert.Equal(0, (await Info(c, 0)).LeasesHeld);
         Assert.Equal(0, (await Info(c, 1)).LeasesHeld);
+        var lines = await Dump(c);
+        Assert.Single(lines);
+        Assert.Contains("ESTABLISHED", lines[0]);
+    }
+
+    private static async Task<int> ConnectionEntities(TestCluster c)
+    {
+        int n = 0;
+        foreach (var node in c.Nodes)
+        {
+            var st = await node.Region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(10));
+            n += st.Shards.SelectMany(s => s.EntityIds).Count(id => id.StartsWith(CtRouting.ConnectionPrefix, StringComparison.Ordinal));
+        }
+        return n;
+    }
+
+    [Fact]
+    public async Task An_uncommitted_syn_flood_of_100_000_tuples_starts_no_entity()
+    {
+        string[] flows =
+        {
+            "table=0,priority=10,ip actions=ct(table=1,zone=1)",
+            "table=1,priority=20,in_port=1,ip,ct_state=+trk+new actions=ct(commit,zone=1),output:2",
+            "table=1,priority=20,ip,ct_state=+trk+est actions=output:2",
+            "table=1,priority=1 actions=drop",
+        };
+        await using var c = await TestCluster.StartAsync(3);
+        await c.AddFlowsAsync(0, flows);
+        // A joining node answers "maybe" for every expectation key until it has copied a member's index.
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (c.Nodes.Any(n => !ExpectIndex.Get(n.System).IsSynced) && DateTime.UtcNow < until) await Task.Delay(100);
+        Assert.All(c.Nodes, n => Assert.True(ExpectIndex.Get(n.System).IsSynced));
+        long started = ConnectionEntity.Started, gated = BatchRelayEntity.GateAnswered;
+        // 100 000 SYNs from distinct sources entering port 2, which commits nothing: +new, dropped.
+        const int N = 100_000, Per = 1000;
+        int newSeen = 0, dropped = 0;
+        var other = new Dictionary<string, int>();
+        for (int b = 0; b < N / Per; b += 4)
+        {
+            var batch = Enumerable.Range(b, 4).Select(k => c.InjectAsync(k % 3, 2, Enumerable.Range(k * Per, Per)
+                .Select(i => TcpV4($"10.{100 + i / 65536}.{i / 256 % 256}.{i % 256}", B, (ushort)(1024 + i % 60000), PB, Syn, 7)).ToArray()));
+            foreach (var r in await Task.WhenAll(batch))
+                foreach (var f in r.Frames)
+                {
+                    if (Flags(f) == "+new+trk drop_action") newSeen++; else other[Flags(f)] = other.GetValueOrDefault(Flags(f)) + 1;
+                    if (f.Drop is not null) dropped++;
+                }
+        }
+        Assert.True(N == newSeen, string.Join(", ", other.Select(kv => $"{kv.Key}: {kv.Value}")));
+        Assert.Equal(N, dropped);
+        Assert.Equal(0, ConnectionEntity.Started - started);
+        Assert.Equal(0, await ConnectionEntities(c));
+        Assert.Equal(N, BatchRelayEntity.GateAnswered - gated);
+        // A committed connection still works next to the flood.
+        await Handshake(c, 0);
+    }
+
+    [Fact]
+    public async Task A_passivated_entity_comes_back_with_its_state()
+    {
+        await using var c = await TestCluster.StartAsync(3);
+        await c.AddFlowsAsync(0, Firewall);
+        await Handshake(c, 0);
+        var id = CtRouting.ConnectionId(1, 6, false, 0x0a000001, PA, 0x0a000002, PB);
+        // The entity passivates once its connection is lent: gone from the region, its state parked in memory.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string[] parked = Array.Empty<string>();
+        while (DateTime.UtcNow < deadline)
+        {
+            parked = (await Task.WhenAll(c.Nodes.Select(n => n.Datapath.Ask<ParkedEntities>(new GetParkedEntities(), TimeSpan.FromSeconds(5)))))
+                .SelectMany(p => p.EntityIds).ToArray();
+            if (parked.Contains(id)) break;
+            await Task.Delay(100);
+        }
+        Assert.Contains(id, parked);
+        Assert.Equal(0, await ConnectionEntities(c));
+        // Still decided on node 1 meanwhile.
+        Assert.Equal("+est+trk", Flags((await c.InjectAsync(0, 1, Data(true, 0))).Frames[0]));
+        // A packet entering node 2 wakes the entity: it comes back with the connection and the lease, revokes it, decides.
+        Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(1, 1, Data(false, 0))).Frames[0]));
+        Assert.Equal("+est+trk", Flags((await c.InjectAsync(2, 1, Data(true, 1))).Frames[0]));
+        Assert.Equal(0, (await Info(c, 0)).LeasesHeld);
         var lines = await Dump(c);
         Assert.Single(lines);
         Assert.Contains("ESTABLISHED", lines[0]);

@@ -40,7 +40,7 @@ public class SerializationTests
         new CtReplyBatch(new[] { new CtReply(1, 0, null, Array.Empty<ulong>(), null, 0), new CtReply(2, 2, "x", new ulong[] { 3 }, null, 0) }),
         new CtQueryBatch("b/1", Array.Empty<CtQuery>(), new[] { new LeaseReport("c/y", 1, Img) }),
         new IndexAdd("e/1", 5), new IndexAdded("e/1"), new IndexRemove("e/1"), new IndexSnapshotRequest(),
-        new IndexSnapshot(new[] { "e/1", "e/2" }, new long[] { 5, 6 }),
+        new IndexSnapshot(new[] { "e/1", "e/2" }, new long[] { 5, 6 }), new GetParkedEntities(), new ParkedEntities(new[] { "c/1" }),
     };
 
     [Fact]
