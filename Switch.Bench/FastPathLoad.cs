@@ -31,6 +31,9 @@ public static partial class ClusterLoad
         EngineThroughput(1, 20_000); DatapathThroughput(1, 20_000);
         var eng = EngineThroughput(2, 200_000);
         var dp = DatapathThroughput(3, 200_000);
+        Log("decision cost on one thread: in-process datapath vs delegated (leases)");
+        DecisionCosts(6, 20_000);
+        var (inCost, delCost) = DecisionCosts(7, 200_000);
 
         Log("cluster, fastPath off (one entity call per packet)");
         var off = await MeasurePathAsync(false, conns, memN);
@@ -46,6 +49,8 @@ public static partial class ClusterLoad
             new[] { "established (single node), decisions/s", N(eng.EstPerSec), N(off.EstPerSec), N(on.EstPerSec), Ratio(on.EstPerSec, off.EstPerSec), Ratio(on.EstPerSec, eng.EstPerSec) },
             new[] { "CPU per decision, established (engine)", U(1e6 / eng.EstPerSec), U(off.EstCpuUs), U(on.EstCpuUs), Ratio(on.EstCpuUs, off.EstCpuUs), Ratio(on.EstCpuUs, 1e6 / eng.EstPerSec) },
             new[] { "CPU per packet, established (datapath)", U(1e6 / dp.EstPerSec), U(off.EstCpuUs), U(on.EstCpuUs), Ratio(on.EstCpuUs, off.EstCpuUs), Ratio(on.EstCpuUs, 1e6 / dp.EstPerSec) },
+            new[] { "one thread: CPU per packet, established (reply + repeat)", U(1e6 / inCost.EstPerSec), "-", U(1e6 / delCost.EstPerSec), "-", Ratio(1e6 / delCost.EstPerSec, 1e6 / inCost.EstPerSec) },
+            new[] { "one thread: CPU per packet, steady (no state change)", U(1e6 / inCost.SteadyPerSec), "-", U(1e6 / delCost.SteadyPerSec), "-", Ratio(1e6 / delCost.SteadyPerSec, 1e6 / inCost.SteadyPerSec) },
             new[] { "asymmetric, decisions/s", "-", N(off.AsymPerSec), N(on.AsymPerSec), Ratio(on.AsymPerSec, off.AsymPerSec), "-" },
             new[] { "CPU per decision, asymmetric", "-", U(off.AsymCpuUs), U(on.AsymCpuUs), Ratio(on.AsymCpuUs, off.AsymCpuUs), Ratio(on.AsymCpuUs, 1e6 / dp.EstPerSec) },
             new[] { "decided locally (all phases)", "100%", $"{100.0 * off.Local / Math.Max(1, off.Decisions):F1}%", $"{100.0 * on.Local / Math.Max(1, on.Decisions):F1}%", "-", "-" },
@@ -57,6 +62,7 @@ public static partial class ClusterLoad
         Console.WriteLine($"DistSwitch fast-path — {Environment.ProcessorCount} cores, .NET {Environment.Version}, flow \"{FlowLine}\", 3 in-process nodes");
         Console.WriteLine($"{N(conns)} new UDP connections into node 1, then reply + repeat of each into node 1 (established), then {N(conns)} asymmetric connections (new into node 1; replies into node 2 while repeats go into node 1)");
         Console.WriteLine("CPU = process CPU time (all nodes, GC, remoting) / decisions; in-process = one thread, keys pre-parsed (engine) or whole pipeline (datapath)");
+        Console.WriteLine("one thread = a Datapath over the in-process engine vs the same Datapath over ClusterConntrack holding leases on 200 000 connections, no actors, same frames");
         Console.WriteLine("ratios: ×k = k times the right-hand figure; 1/k = a k-th of it");
         Console.WriteLine();
         Console.WriteLine(Line(rows[0]));

@@ -21,10 +21,10 @@ public sealed class NodeMetrics
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
     private readonly ClusterNode? _node;
     private readonly LocalSwitchControl? _local;
-    private readonly Counter _portPackets, _drops, _ctDecisions, _ctQueries, _ctTimeouts, _ctRefused, _toController;
+    private readonly Counter _portPackets, _drops, _ctDecisions, _ctQueries, _ctTimeouts, _ctRefused, _toController, _ctLocal;
     private readonly Counter? _journalWrites, _journalSeconds;
     private readonly Gauge? _journalMax, _shards, _entities;
-    private readonly Gauge _ctPending, _ctEntries, _expectations, _reassembly, _members;
+    private readonly Gauge _ctPending, _ctEntries, _expectations, _reassembly, _members, _leases;
     private readonly HashSet<string> _zonesSeen = new(StringComparer.Ordinal);
     private readonly HashSet<string> _statusesSeen = new(StringComparer.Ordinal);
 
@@ -49,6 +49,8 @@ public sealed class NodeMetrics
         _ctRefused = f.CreateCounter("dswitch_ct_refused_total", "ct calls refused because too many were in flight.");
         _toController = f.CreateCounter("dswitch_to_controller_total", "Packets sent to the controller port.");
         _ctPending = f.CreateGauge("dswitch_ct_pending", "ct calls in flight from this node.");
+        _ctLocal = f.CreateCounter("dswitch_ct_local_decisions_total", "ct calls decided on this node under a lease from the connection's entity (the fast path).");
+        _leases = f.CreateGauge("dswitch_ct_leases", "Connections lent to this node's datapath (decided here).");
         _ctEntries = f.CreateGauge("dswitch_conntrack_entries", "Connections tracked on this node (connection entities it hosts), per conntrack zone.", "zone");
         _expectations = f.CreateGauge("dswitch_conntrack_expectations", "Expectations held on this node (expectation entities it hosts).");
         _reassembly = f.CreateGauge("dswitch_reassembly_in_progress", "Datagrams being reassembled on this node.");
@@ -82,8 +84,11 @@ public sealed class NodeMetrics
         var region = await _node.Region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout, ct);
         var zones = new Dictionary<string, int>(StringComparer.Ordinal);
         int expectations = 0, reassembly = 0, entities = 0;
-        foreach (var shard in region.Shards)
-            foreach (var id in shard.EntityIds)
+        // Entities passivated with their state in memory (the fast path) are connections this node hosts too.
+        var running = region.Shards.SelectMany(s => s.EntityIds).ToHashSet(StringComparer.Ordinal);
+        var parked = ShardDirectory.Get(_node.System).ParkedIds().Where(id => !running.Contains(id)).ToArray();
+        foreach (var ids in new IEnumerable<string>[] { running, parked })
+            foreach (var id in ids)
             {
                 entities++;
                 if (id.StartsWith(CtRouting.ConnectionPrefix, StringComparison.Ordinal))
@@ -111,6 +116,8 @@ public sealed class NodeMetrics
         _ctRefused.IncTo(stats.CtRefused);
         _toController.IncTo(stats.ToController);
         _ctPending.Set(stats.CtPending);
+        _ctLocal.IncTo(stats.CtLocal);
+        _leases.Set(stats.LeasesHeld);
     }
 
     /// <summary>Zones once seen stay exported (at 0 when empty), so a series does not vanish between scrapes.</summary>

@@ -69,8 +69,8 @@ public class CtlCommandTests : ControlServer, IDisposable
         Assert.Contains("Datapath actions: output:2", trace);
 
         var table = Ctl("cluster").Out.Split(Environment.NewLine);
-        Assert.Matches(@"^\s+name\s+address\s+status\s+roles\s+shards\s+connections\s+api$", table[0]);
-        Assert.Matches($@"^\*\s+n1\s+local\s+Up\s+single-node\s+0\s+0\s+{Url}$", table[1]);
+        Assert.Matches(@"^\s+name\s+address\s+status\s+roles\s+shards\s+connections\s+leases\s+api$", table[0]);
+        Assert.Matches($@"^\*\s+n1\s+local\s+Up\s+single-node\s+0\s+0\s+0\s+{Url}$", table[1]);
         Assert.Equal("leader: n1", table[2]);
     }
 
