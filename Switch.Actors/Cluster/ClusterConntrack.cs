@@ -251,7 +251,12 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (_leases.TryGetValue(entity, out var l))
         {
             if (l.Epoch == g.Epoch) { if (!l.Active) l.Image = g.Image; return; }
+            // A new lease replaces an old one: packets parked behind the old one wait behind the new one, in order.
+            var parked = l.Parked;
             RemoveLease(l);
+            _leases[entity] = new Lease { EntityId = entity, Epoch = g.Epoch, Grantor = grantor, Image = g.Image, Parked = parked };
+            LeasesGranted++;
+            return;
         }
         _leases[entity] = new Lease { EntityId = entity, Epoch = g.Epoch, Grantor = grantor, Image = g.Image };
         LeasesGranted++;

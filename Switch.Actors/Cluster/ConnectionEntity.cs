@@ -32,6 +32,11 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     private sealed record RevokeTimeout(long Epoch);
     /// <summary>The entity's own stop message (passivation): stashable, so it never cuts a revocation or a lookup short.</summary>
     private sealed class StopNow { public static readonly StopNow Instance = new(); }
+    private sealed class ParkTick { public static readonly ParkTick Instance = new(); }
+
+    /// <summary>How long a lent connection's entity stays started after its last message before it passivates (the
+    /// holder's first reports come right after the grant: restarting for each would cost more than staying).</summary>
+    public static TimeSpan ParkAfter = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a revocation waits for the holder; past it the holder is taken for dead and this entity's
     /// (reported) state rules.</summary>
@@ -147,6 +152,13 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 break;
             case StopNow:
                 Context.Stop(Self);
+                break;
+            case ParkTick:
+                if (Parkable() && !_stopping)
+                {
+                    _stopping = _parking = true;
+                    Context.Parent.Tell(new Passivate(StopNow.Instance));
+                }
                 break;
             case WakeEntity:
                 ArmTimer();
@@ -408,15 +420,13 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             Context.Parent.Tell(new Passivate(StopNow.Instance));
             return;
         }
-        // Lent and idle here: passivate, keeping the compact state in the shard's directory (without a journal, a
-        // durable entity comes back from its journal instead and stays).
-        if (!_durable && _holder is not null && !_waiting && !_revoking && _published.Count == 0 && _imported is null
-            && _engine.Counters.Expectations == 0 && _engine.Single() is not null && _dir is not null)
-        {
-            _stopping = _parking = true;
-            Context.Parent.Tell(new Passivate(StopNow.Instance));
-        }
+        // Lent and idle here: passivate after a while, keeping the compact state in the shard's directory (without a
+        // journal; a durable entity would come back from its journal instead, so it stays).
+        if (Parkable()) Timers.StartSingleTimer("park", ParkTick.Instance, ParkAfter);
     }
+
+    private bool Parkable() => !_durable && _holder is not null && !_waiting && !_revoking && _published.Count == 0 && _imported is null
+        && _engine.Counters.Expectations == 0 && _engine.Single() is not null && _dir is not null;
 
     protected override void PostStop()
     {

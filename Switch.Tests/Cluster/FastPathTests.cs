@@ -175,4 +175,31 @@ public class FastPathTests
         Assert.Single(lines);
         Assert.Contains("ESTABLISHED", lines[0]);
     }
+
+    [Fact]
+    public async Task Many_connections_committed_on_one_node_then_answered_on_two_lose_no_decision()
+    {
+        string[] flows = { "table=0,ip actions=ct(commit,zone=1),output:2" };
+        await using var c = await TestCluster.StartAsync(3);
+        await c.AddFlowsAsync(0, flows);
+        const int N = 3000;
+        byte[] Fwd(int i) => UdpV4($"10.7.{i / 250}.{i % 250 + 1}", B, (ushort)(2000 + i), 53);
+        byte[] Back(int i) => UdpV4(B, $"10.7.{i / 250}.{i % 250 + 1}", 53, (ushort)(2000 + i));
+        foreach (var chunk in Enumerable.Range(0, N).Chunk(500))
+            Assert.All((await c.InjectAsync(0, 1, chunk.Select(Fwd).ToArray())).Frames, f => Assert.Equal("+new+trk", Flags(f)));
+        Assert.Equal(N, (await Info(c, 0)).LeasesHeld);
+        // Replies enter node 2 while repeats enter node 1, many in flight on both.
+        var replies = Enumerable.Range(0, N).Chunk(250).Select(ch => c.InjectAsync(1, 1, ch.Select(Back).ToArray())).ToList();
+        var repeats = Enumerable.Range(0, N).Chunk(250).Select(ch => c.InjectAsync(0, 1, ch.Select(Fwd).ToArray())).ToList();
+        var bad = new Dictionary<string, int>();
+        foreach (var r in await Task.WhenAll(replies))
+            foreach (var f in r.Frames) if (Flags(f) != "+est+rpl+trk") bad[Flags(f)] = bad.GetValueOrDefault(Flags(f)) + 1;
+        foreach (var r in await Task.WhenAll(repeats))
+            foreach (var f in r.Frames) if (Flags(f) is not ("+est+trk" or "+new+trk")) bad[Flags(f)] = bad.GetValueOrDefault(Flags(f)) + 1;
+        Assert.True(bad.Count == 0, string.Join(", ", bad.Select(kv => $"{kv.Key}: {kv.Value}")));
+        Assert.Equal(0, (await Info(c, 0)).LeasesHeld);
+        // Every connection now answers +est from either node, decided by its entity.
+        var again = await c.InjectAsync(2, 1, Enumerable.Range(0, N).Select(Fwd).ToArray());
+        Assert.All(again.Frames, f => Assert.Equal("+est+trk", Flags(f)));
+    }
 }
