@@ -103,17 +103,24 @@ public sealed class ClusterConntrack : IRemoteConntrack
     public bool TryDecide(ref Packet packet, ref FlowKey key, in CtRequest request, out CtOutcome outcome)
     {
         outcome = default;
-        if (_active.Count == 0 || !_local.TryExecuteHeld(ref packet, ref key, in request, out outcome, out var ck)) return false;
+        if (_active.Count == 0 || !_local.TryExecuteHeld(ref packet, ref key, in request, out outcome, out var held)) return false;
         LocalDecisions++;
         Decisions++;
-        if (_active.TryGetValue(ck, out var lease)) AfterLocal(lease);
+        if (held!.Tag is Lease lease) AfterLocal(lease, held);
         return true;
     }
 
     /// <summary>After a local decision: reports a change the entity must journal, or that the connection is gone.</summary>
-    private void AfterLocal(Lease l)
+    private void AfterLocal(Lease l, Connection c)
     {
-        if (!_local.TryGet(l.Key, out var c) || c is null) { Report(l, null); RemoveLease(l); return; }
+        if (c.Has(ConnStatus.Dying))
+        {
+            // The packet ended the entry (TCP reopen or kill); a committed reopen left a new one under the same key.
+            if (!_local.TryGet(l.Key, out var next) || next is null) { Report(l, null); RemoveLease(l); return; }
+            next.Tag = l;
+            Report(l, next);
+            return;
+        }
         var r = l.Reported;
         bool changed = (byte)c.Status != r.Status || (byte)c.Tcp.State != r.TcpState || c.Mark != r.Mark
             || (ulong)(c.Label >> 64) != r.LabelHi || (ulong)c.Label != r.LabelLo || c.OrigIsA != r.OrigIsA
@@ -269,6 +276,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (c is null) { RemoveLease(l); Resubmit(l.Parked); return; }
         l.Active = true;
         l.Key = c.Key;
+        c.Tag = l;
         l.Reported = l.Image.Conn;
         l.ReportedAtUs = _clock.NowUs;
         _active[c.Key] = l;

@@ -24,6 +24,8 @@ public sealed class Connection
     public TimeoutTable Timeouts;
     public TcpTrack Tcp;
     public ConnExtras? Extras;
+    /// <summary>The owner's note on this entry (the cluster's lease holder points it at the lease), never read by the engine.</summary>
+    public object? Tag;
 
     /// <summary>Earliest deadline this connection has in the engine's expiry heap (lazy invalidation).</summary>
     internal long HeapDeadlineUs = long.MaxValue;

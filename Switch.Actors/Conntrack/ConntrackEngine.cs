@@ -94,15 +94,18 @@ public sealed partial class ConntrackEngine : IConntrack
     /// to a connection this engine holds and whose timer has not run out; otherwise returns false having changed
     /// nothing. Fragments, ICMP errors, ct(force) and ct(alg=) never take it (their cluster entity decides them).
     /// </summary>
-    public bool TryExecuteHeld(ref Packet packet, ref FlowKey key, in CtRequest request, out CtOutcome outcome, out ConnKey held)
+    /// <remarks><paramref name="held"/> is the entry the packet was tracked against; after the call it is Dying when the
+    /// packet ended it (a TCP reopen or kill), and a new entry with its key may have replaced it.</remarks>
+    public bool TryExecuteHeld(ref Packet packet, ref FlowKey key, in CtRequest request, out CtOutcome outcome, out Connection? held)
     {
-        outcome = default; held = default;
+        outcome = default; held = null;
         if (_table.Count == 0 || request.Force || request.Alg != CtAlg.None || key.NwFrag != 0 || !key.IsIp || key.L3Ofs < 0) return false;
         if (!L4View.Read(packet.Span, in key, Settings.VerifyChecksums, out var v) || v.IsIcmpError) return false;
-        if (!TryKey(in v, request.Zone, out held, out bool fromA)) return false;
+        if (!TryKey(in v, request.Zone, out var ck, out bool fromA)) return false;
         long now = _clock.NowUs;
-        if (!_table.TryGetValue(held, out var c) || c.ExpiresUs <= now) return false;
-        outcome = TrackKeyed(in held, fromA, in v, ref key, in request, now);
+        if (!_table.TryGetValue(ck, out var c) || c.ExpiresUs <= now) return false;
+        held = c;
+        outcome = TrackKeyed(in ck, fromA, in v, ref key, in request, now, c);
         return true;
     }
 
@@ -133,10 +136,10 @@ public sealed partial class ConntrackEngine : IConntrack
         return true;
     }
 
-    private CtOutcome TrackKeyed(in ConnKey ck, bool fromA, in L4View v, ref FlowKey key, in CtRequest req, long now)
+    private CtOutcome TrackKeyed(in ConnKey ck, bool fromA, in L4View v, ref FlowKey key, in CtRequest req, long now, Connection? known = null)
     {
         ushort zone = req.Zone;
-        var c = Lookup(in ck, now);
+        var c = known ?? Lookup(in ck, now);
         if (c != null)
         {
             int dir = fromA == c.OrigIsA ? 0 : 1;

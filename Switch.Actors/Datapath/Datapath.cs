@@ -24,6 +24,7 @@ public sealed partial class Datapath
     // With in-process conntrack every packet completes before the next: one context, reused, so the packet
     // path does not allocate. With remote conntrack packets overlap and each gets its own.
     private readonly Ctx _ctx = new();
+    private Ctx? _spare;
 
     public FlowTables Tables { get; } = new();
     public MacLearningTable MacTable { get; } = new();
@@ -54,7 +55,9 @@ public sealed partial class Datapath
     {
         var pc = Counters.Port(packet.InPort);
         pc.RxPackets++; pc.RxBytes += packet.Length;
-        var ctx = (_remote is null ? _ctx : new Ctx()).Reset(packet, trace, done);
+        // With remote conntrack a packet may be parked at ct holding its context; one that finished gives it back.
+        var ctx = (_remote is null ? _ctx : _spare ?? new Ctx()).Reset(packet, trace, done);
+        _spare = null;
         var pr = PacketParser.Parse(packet.Span, packet.InPort, ref ctx.Key);
         if (pr != ParseResult.Ok)
         {
@@ -65,6 +68,8 @@ public sealed partial class Datapath
         if (packet.TunId != 0 || packet.TunSrc != 0) { ctx.Key.TunId = packet.TunId; ctx.Key.TunSrc = packet.TunSrc; }
         EnterTable(ctx, 0, 0, recirculated: false);
         Run(ctx);
+        // Finished here (not parked at a remote ct): nothing else holds the context.
+        if (_remote is not null && ctx.Pending is null) { ctx.Trace = null; ctx.Done = null; _spare = ctx; }
     }
 
     /// <summary>Continues the packet of <paramref name="call"/> with the remote conntrack's answer

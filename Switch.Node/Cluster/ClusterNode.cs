@@ -123,6 +123,15 @@ public sealed class ClusterNode : IAsyncDisposable
                   remember-entities = {{(o.Persistence is null ? "off" : "on")}}
                   remember-entities-store = eventsourced
                   passivate-idle-entity-after = off
+                  # No rebalancing when a node joins: moving a live shard would stop its entities, dropping the state a
+                  # cluster without a journal keeps in them (and the passivated state in the old node's memory), and the
+                  # new entities could not know the leases the old ones had lent. A shard moves only when its node
+                  # leaves or dies. (rebalance-absolute-limit = 0 selects the threshold algorithm; this threshold is
+                  # never reached.)
+                  least-shard-allocation-strategy {
+                    rebalance-absolute-limit = 0
+                    rebalance-threshold = 1000000
+                  }
                 }
                 singleton.min-number-of-hand-over-retries = 5
               }
