@@ -24,6 +24,10 @@ public sealed class ClusterConntrack : IRemoteConntrack
     private readonly int _maxPending;
     private readonly long _timeoutUs;
     private readonly bool _wantsLeases;
+    // Durable cluster: a local decision that changes what is journaled waits for the entity's journal (see LeaseReport).
+    private readonly bool _durableReports;
+    private CtOutcome? _deferred;
+    private Lease? _deferredLease;
     private readonly Dictionary<long, InFlight> _pending = new();
     private readonly Dictionary<string, Outgoing> _batches = new();
     private readonly int _shards;
@@ -50,7 +54,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     public long LocalDecisions;
     public long LeasesGranted, LeasesRevoked, LeasesDropped, ReportsSent;
 
-    private sealed record InFlight(CtCall Call, long SentUs, string EntityId);
+    private sealed record InFlight(CtCall Call, long SentUs, string EntityId, CtOutcome? Decided = null);
 
     private sealed class Outgoing
     {
@@ -75,8 +79,9 @@ public sealed class ClusterConntrack : IRemoteConntrack
     }
 
     public ClusterConntrack(Func<IActorRef> region, IActorRef self, int shards, int maxPending = 65536, TimeSpan? timeout = null,
-        IClock? clock = null, ConntrackSettings? settings = null, bool leases = true)
+        IClock? clock = null, ConntrackSettings? settings = null, bool leases = true, bool durableReports = false)
     {
+        _durableReports = durableReports;
         _shards = shards;
         _region = region;
         _self = self;
@@ -106,29 +111,49 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (_active.Count == 0 || !_local.TryExecuteHeld(ref packet, ref key, in request, out outcome, out var held)) return false;
         LocalDecisions++;
         Decisions++;
-        if (held!.Tag is Lease lease) AfterLocal(lease, held);
+        if (held!.Tag is Lease lease && AfterLocal(lease, held) && _durableReports)
+        {
+            // Decided, but the change must be journaled before the packet goes on: Submit (next) holds it.
+            _deferred = outcome;
+            _deferredLease = lease;
+            Decisions--;
+            return false;
+        }
         return true;
     }
 
-    /// <summary>After a local decision: reports a change the entity must journal, or that the connection is gone.</summary>
-    private void AfterLocal(Lease l, Connection c)
+    /// <summary>After a local decision: reports a change the entity must journal, or that the connection is gone.
+    /// True when what changed is more than the timer (in a durable cluster the packet then waits for the journal).</summary>
+    private bool AfterLocal(Lease l, Connection c)
     {
         if (c.Has(ConnStatus.Dying))
         {
             // The packet ended the entry (TCP reopen or kill); a committed reopen left a new one under the same key.
-            if (!_local.TryGet(l.Key, out var next) || next is null) { Report(l, null); RemoveLease(l); return; }
+            if (!_local.TryGet(l.Key, out var next) || next is null) { PendingReport(l, null); RemoveLease(l); return true; }
             next.Tag = l;
-            Report(l, next);
-            return;
+            PendingReport(l, next);
+            return true;
         }
         var r = l.Reported;
         bool changed = (byte)c.Status != r.Status || (byte)c.Tcp.State != r.TcpState || c.Mark != r.Mark
             || (ulong)(c.Label >> 64) != r.LabelHi || (ulong)c.Label != r.LabelLo || c.OrigIsA != r.OrigIsA
-            || c.CreatedUs != r.CreatedUs || c.ExpiresUs - r.ExpiresUs > (r.ExpiresUs - l.ReportedAtUs) / 2;
-        if (changed) Report(l, c);
+            || c.CreatedUs != r.CreatedUs;
+        if (changed) { PendingReport(l, c); return true; }
+        if (c.ExpiresUs - r.ExpiresUs > (r.ExpiresUs - l.ReportedAtUs) / 2) Report(l, c); // a timer checkpoint: no wait
+        return false;
     }
 
-    private void Report(Lease l, Connection? c)
+    // In a durable cluster the report of a state change leaves from Submit, carrying the held packet's id.
+    private void PendingReport(Lease l, Connection? c)
+    {
+        if (_durableReports) { _pendingImage = c is null ? null : ConnImages.From(c); _pendingGone = c is null; if (c is not null) { l.Reported = _pendingImage!.Conn; l.ReportedAtUs = _clock.NowUs; } return; }
+        Report(l, c);
+    }
+
+    private ConnImage? _pendingImage;
+    private bool _pendingGone;
+
+    private void Report(Lease l, Connection? c, long ackId = 0)
     {
         ConnImage? image = null;
         if (c is not null)
@@ -138,11 +163,23 @@ public sealed class ClusterConntrack : IRemoteConntrack
             l.ReportedAtUs = _clock.NowUs;
         }
         ReportsSent++;
-        Queue(CtRouting.ShardId(l.EntityId, _shards), null, new LeaseReport(l.EntityId, l.Epoch, image));
+        Queue(CtRouting.ShardId(l.EntityId, _shards), null, new LeaseReport(l.EntityId, l.Epoch, image, ackId));
     }
 
     public void Submit(CtCall call)
     {
+        if (_deferred is { } decided)
+        {
+            // Decided here by TryDecide just now; it changed what is journaled: the answer waits for the entity's ack.
+            var dl = _deferredLease!;
+            _deferred = null; _deferredLease = null;
+            long ackId = ++_nextId;
+            _pending[ackId] = new InFlight(call, NowUs(), dl.EntityId, decided);
+            ReportsSent++;
+            Queue(CtRouting.ShardId(dl.EntityId, _shards), null, new LeaseReport(dl.EntityId, dl.Epoch, _pendingGone ? null : _pendingImage, ackId));
+            _pendingImage = null; _pendingGone = false;
+            return;
+        }
         var entity = CtRouting.EntityId(call.Packet.Span, call.Key, call.Request.Zone);
         if (_leases.TryGetValue(entity, out var l))
         {
@@ -348,6 +385,13 @@ public sealed class ClusterConntrack : IRemoteConntrack
         }
     }
 
+    /// <summary>The entity journaled a reported change: the packet that made it goes on with its local decision.</summary>
+    public void OnReportAck(LeaseReportAck a, Datapath.Datapath dp)
+    {
+        if (!_pending.Remove(a.AckId, out var p) || p.Decided is not { } outcome) return;
+        Finish(p.Call, outcome, dp);
+    }
+
     public void OnRefuse(Refuse r, Datapath.Datapath dp) => Finish(r.Call, CtOutcome.Drop("ct_backlog_full"), dp);
 
     /// <summary>Drops calls whose answer is overdue (an entity's node died mid-call); returns how many. Also runs the
@@ -361,7 +405,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         {
             var p = _pending[id];
             _pending.Remove(id);
-            Done(p.EntityId);
+            if (p.Decided is null) Done(p.EntityId);
             Timeouts++;
             // A lease waiting for this answer cannot know the entity's latest state: it is given up.
             if (_leases.TryGetValue(p.EntityId, out var l) && !l.Active) { RemoveLease(l); Resubmit(l.Parked); }

@@ -169,11 +169,23 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 Stash.Stash();
                 break;
             case LeaseReport rep:
-                if (_holder is null || rep.Epoch != _leaseEpoch) break; // from a lease already ended
+            {
+                var holder = Sender;
+                if (_holder is null || rep.Epoch != _leaseEpoch)
+                {
+                    // From a lease already ended: the state came back with its return (journaled then) and rules.
+                    if (rep.AckId != 0) holder.Tell(new LeaseReportAck(rep.AckId));
+                    break;
+                }
                 if (rep.Image is null) { _holder = null; RemoveConnection(); }
                 else _engine.Adopt(rep.Image);
-                Checkpoint(() => StopIfEmpty());
+                Checkpoint(() =>
+                {
+                    if (rep.AckId != 0) holder.Tell(new LeaseReportAck(rep.AckId));
+                    StopIfEmpty();
+                });
                 break;
+            }
             case LeaseReturn ret:
                 if (!_revoking || ret.Epoch != _leaseEpoch) break;
                 EndRevoke(ret.Image, ret.Gone);

@@ -36,7 +36,7 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
     public long FlowVersion => _flowVersion;
 
     public DatapathActor(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards, TimeSpan ctTimeout,
-        ConntrackSettings? settings = null, bool leases = true)
+        ConntrackSettings? settings = null, bool leases = true, bool durable = false)
     {
         _node = node;
         _apiUrl = apiUrl;
@@ -44,14 +44,14 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
         var system = Context.System;
         _selfAddress = Akka.Cluster.Cluster.Get(system).SelfAddress;
         _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self, shards, timeout: ctTimeout,
-            clock: clock, settings: settings, leases: leases);
+            clock: clock, settings: settings, leases: leases, durableReports: durable);
         _dp = new Datapath.Datapath(null, clock, _ct);
         foreach (var p in ports) _dp.AddPort(p);
     }
 
     public static Props Props(string node, string apiUrl, IClock clock, IEnumerable<IPort> ports, string regionName, int shards, TimeSpan ctTimeout,
-        ConntrackSettings? settings = null, bool leases = true) =>
-        Akka.Actor.Props.Create(() => new DatapathActor(node, apiUrl, clock, ports, regionName, shards, ctTimeout, settings, leases));
+        ConntrackSettings? settings = null, bool leases = true, bool durable = false) =>
+        Akka.Actor.Props.Create(() => new DatapathActor(node, apiUrl, clock, ports, regionName, shards, ctTimeout, settings, leases, durable));
 
     /// <summary>The ct counters of this node's datapath (metrics, benchmarks).</summary>
     public ClusterConntrack Conntrack => _ct;
@@ -94,6 +94,9 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
             }
             case LeaseRevoke rv:
                 _ct.OnRevoke(rv, Sender);
+                break;
+            case LeaseReportAck a:
+                _ct.OnReportAck(a, _dp);
                 break;
             case ClusterEvent.UnreachableMember u:
                 _ct.DropLeasesFrom(u.Member.Address);

@@ -13,8 +13,13 @@ public sealed record ConnImage(ConnRecord Conn, ulong[] Tcp) : IClusterMessage;
 public sealed record LeaseGrant(long Epoch, ConnImage Image) : IClusterMessage;
 
 /// <summary>From the holder to the entity, through the region: what the failover issue makes durable changed (state
-/// class, mark/label, a timer checkpoint), or, with a null <see cref="Image"/>, the connection is gone.</summary>
-public sealed record LeaseReport(string EntityId, long Epoch, ConnImage? Image) : IClusterMessage;
+/// class, mark/label, a timer checkpoint), or, with a null <see cref="Image"/>, the connection is gone. In a durable
+/// cluster a state-class change carries <see cref="AckId"/>: the holder holds the packet that made the change until the
+/// entity has journaled it (<see cref="LeaseReportAck"/>), as the entity itself journals before it answers.</summary>
+public sealed record LeaseReport(string EntityId, long Epoch, ConnImage? Image, long AckId = 0) : IClusterMessage;
+
+/// <summary>The entity has journaled (or already held) what report <see cref="AckId"/> carried.</summary>
+public sealed record LeaseReportAck(long AckId) : IClusterMessage;
 
 /// <summary>From the entity to the holder: give the connection back (a packet entered another node, a flush, the
 /// entity's own timer).</summary>

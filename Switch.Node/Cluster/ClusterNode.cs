@@ -44,7 +44,7 @@ public sealed class ClusterNode : IAsyncDisposable
         FlowManagerProxy = System.ActorOf(ClusterSingletonProxy.Props("/user/flow-manager",
             ClusterSingletonProxySettings.Create(System)), "flow-manager-proxy");
         Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName, o.Shards,
-            o.Persistence is null ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30), s, o.FastPath), DatapathActor.Name);
+            o.Persistence is null ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30), s, o.FastPath, o.Persistence is not null), DatapathActor.Name);
         Bootstrap = ClusterNodeBootstrap.StartAsync(System, o);
     }
 

@@ -41,6 +41,7 @@ public class SerializationTests
         new CtQueryBatch("b/1", Array.Empty<CtQuery>(), new[] { new LeaseReport("c/y", 1, Img) }),
         new IndexAdd("e/1", 5), new IndexAdded("e/1"), new IndexRemove("e/1"), new IndexSnapshotRequest(),
         new IndexSnapshot(new[] { "e/1", "e/2" }, new long[] { 5, 6 }), new GetParkedEntities(), new ParkedEntities(new[] { "c/1" }),
+        new LeaseReport("c/z", 5, Img, 99), new LeaseReportAck(99),
     };
 
     [Fact]
