@@ -148,9 +148,11 @@ public static partial class ClusterLoad
                     var idleUntil = DateTime.UtcNow + Switch.Actors.Cluster.ConnectionEntity.ParkAfter + TimeSpan.FromSeconds(60);
                     await Task.Delay(Switch.Actors.Cluster.ConnectionEntity.ParkAfter);
                     while (Switch.Actors.Cluster.ShardDirectory.Get(node.System).Counts().Parked < memN && DateTime.UtcNow < idleUntil) await Task.Delay(500);
-                    notes.Add($"memory: {Switch.Actors.Cluster.ShardDirectory.Get(node.System).Counts().Parked:N0} of {memN:N0} entities passivated when measured");
+                    await Task.Delay(3000); // let the last stops and the shards' bookkeeping settle
+                    var (_, running) = await LocalRegionAsync(node);
+                    notes.Add($"memory: {Switch.Actors.Cluster.ShardDirectory.Get(node.System).Counts().Parked:N0} of {memN:N0} entities passivated, {running.Count(e => e.StartsWith("c/", StringComparison.Ordinal)):N0} connection entities running when measured");
                 }
-                long after = GC.GetTotalMemory(forceFullCollection: true);
+                long after = Math.Min(GC.GetTotalMemory(forceFullCollection: true), GC.GetTotalMemory(forceFullCollection: true));
                 bytes = (after - before) / (double)memN;
                 CheckDrive(notes, "memory replies", r);
             }

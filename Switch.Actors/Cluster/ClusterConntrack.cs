@@ -70,7 +70,8 @@ public sealed class ClusterConntrack : IRemoteConntrack
         public required string EntityId;
         public required long Epoch;
         public required Address Grantor;
-        public required ConnImage Image;
+        /// <summary>The state to start from, until the lease is active (then the local engine holds it).</summary>
+        public required ConnImage? Image;
         public bool Active;
         public ConnKey Key;
         public ConnRecord Reported = null!;
@@ -309,12 +310,13 @@ public sealed class ClusterConntrack : IRemoteConntrack
     private void Activate(string entity, Datapath.Datapath dp)
     {
         if (!_leases.TryGetValue(entity, out var l) || l.Active || _inflight.ContainsKey(entity)) return;
-        var c = _local.Adopt(l.Image);
+        var c = _local.Adopt(l.Image!);
         if (c is null) { RemoveLease(l); Resubmit(l.Parked); return; }
         l.Active = true;
         l.Key = c.Key;
         c.Tag = l;
-        l.Reported = l.Image.Conn;
+        l.Reported = l.Image!.Conn;
+        l.Image = null;
         l.ReportedAtUs = _clock.NowUs;
         _active[c.Key] = l;
         var parked = l.Parked;
