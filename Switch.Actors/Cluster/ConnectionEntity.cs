@@ -425,6 +425,8 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
 
     private void StopIfEmpty()
     {
+        // Keep the directory true to what this entity holds (the relay and the counts read it).
+        if (_dir is not null && _dir.TryGetValue(_entityId, out var entry)) entry.HasState = Holds();
         if (_stopping) return;
         if (!Holds())
         {

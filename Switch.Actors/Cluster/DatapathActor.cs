@@ -144,7 +144,7 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                     _ct.LocalDecisions, _ct.LeasesHeld));
                 break;
             case GetParkedEntities:
-                Sender.Tell(new ParkedEntities(ShardDirectory.Get(Context.System).ParkedIds()));
+                Sender.Tell(new ParkedEntities(ShardDirectory.Get(Context.System).HeldIds()));
                 break;
             case GetDatapathStats:
                 Sender.Tell(Stats());

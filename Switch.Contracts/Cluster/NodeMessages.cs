@@ -16,8 +16,9 @@ public sealed record GetNodeInfo() : IClusterMessage;
 public sealed record NodeInfo(string Name, string ApiUrl, long CtQueries, long CtBatches, long CtBatchedQueries, long CtTimeouts,
     long CtRefused, int CtPending, long CtLocal = 0, int LeasesHeld = 0) : IClusterMessage;
 
-/// <summary>Asks a node's datapath for the connection entities passivated on that node with their state kept in memory
-/// (the fast path); with the running entities of its region state they are every connection the node hosts.</summary>
+/// <summary>Asks a node's datapath for the connection entities its shard directory knows to hold a connection, started
+/// or passivated with their state kept in memory (the fast path); with the running entities of its region state they
+/// are every connection the node hosts.</summary>
 public sealed record GetParkedEntities() : IClusterMessage;
 
 public sealed record ParkedEntities(string[] EntityIds) : IClusterMessage;

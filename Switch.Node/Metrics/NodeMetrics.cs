@@ -86,7 +86,7 @@ public sealed class NodeMetrics
         int expectations = 0, reassembly = 0, entities = 0;
         // Entities passivated with their state in memory (the fast path) are connections this node hosts too.
         var running = region.Shards.SelectMany(s => s.EntityIds).ToHashSet(StringComparer.Ordinal);
-        var parked = ShardDirectory.Get(_node.System).ParkedIds().Where(id => !running.Contains(id)).ToArray();
+        var parked = ShardDirectory.Get(_node.System).HeldIds().Where(id => !running.Contains(id)).ToArray();
         foreach (var ids in new IEnumerable<string>[] { running, parked })
             foreach (var id in ids)
             {
