@@ -158,13 +158,16 @@ public class FastPathTests
         string[] parked = Array.Empty<string>();
         while (DateTime.UtcNow < deadline)
         {
-            parked = (await Task.WhenAll(c.Nodes.Select(n => n.Datapath.Ask<ParkedEntities>(new GetParkedEntities(), TimeSpan.FromSeconds(5)))))
-                .SelectMany(p => p.EntityIds).ToArray();
+            parked = c.Nodes.SelectMany(n => ShardDirectory.Get(n.System).ParkedIds()).ToArray();
             if (parked.Contains(id)) break;
             await Task.Delay(100);
         }
         Assert.Contains(id, parked);
         Assert.Equal(0, await ConnectionEntities(c));
+        // The control plane still sees it: held connections of every node (dump-conntrack, ctl cluster, metrics).
+        var held = (await Task.WhenAll(c.Nodes.Select(n => n.Datapath.Ask<ParkedEntities>(new GetParkedEntities(), TimeSpan.FromSeconds(5)))))
+            .SelectMany(p => p.EntityIds).ToArray();
+        Assert.Contains(id, held);
         // Still decided on node 1 meanwhile.
         Assert.Equal("+est+trk", Flags((await c.InjectAsync(0, 1, Data(true, 0))).Frames[0]));
         // A packet entering node 2 wakes the entity: it comes back with the connection and the lease, revokes it, decides.
