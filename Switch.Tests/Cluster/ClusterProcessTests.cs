@@ -40,8 +40,15 @@ public sealed class ClusterProcessTests : IDisposable
         var flows = Path.Combine(_dir, "fw.flows");
         File.WriteAllText(flows, SamplesCommand.Firewall);
         Ctl("--seed", s1, "add-flows", flows);
-        // The flows reach every node (read through node 3).
+        // The flows reach every node (read through node 3), also a member that became Up after the change was made
+        // (it gets them from the replicated flow set, moments later).
         Assert.Contains("ct(table=1,zone=1)", Ctl("--seed", s3, "dump-flows"));
+        foreach (var n in nodes)
+        {
+            var until = DateTime.UtcNow.AddSeconds(15);
+            while (!Ctl("--seed", n.Api, "dump-flows").Contains("ct(table=1,zone=1)") && DateTime.UtcNow < until) await Task.Delay(200);
+            Assert.Contains("ct(table=1,zone=1)", Ctl("--seed", n.Api, "dump-flows"));
+        }
 
         string Out(string node, byte[] frame) =>
             Ctl("--seed", s1, "packet-out", "--node", node, "in_port=" + (frame[11] == 0x0a ? 1 : 2), "packet=" + HexFrame.Format(frame));
