@@ -104,7 +104,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers
         foreach (var (id, e) in _dir)
         {
             if (Volatile.Read(ref e.Outstanding) == 0 && !e.HasState && e.Parked is null) _dir.TryRemove(id, out _);
-            else if (e.Parked is { } p && p.Image.Conn.ExpiresUs <= now) Context.Parent.Tell(new WakeEntity(id));
+            else if (e.Parked is { } p && ConnImages.PackedExpiresUs(p.State) <= now) Context.Parent.Tell(new WakeEntity(id));
         }
     }
 }

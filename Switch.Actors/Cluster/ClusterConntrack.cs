@@ -37,7 +37,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     // The fast path: connections lent to this node, decided by the same engine code.
     private readonly ConntrackEngine _local;
     private readonly Dictionary<string, Lease> _leases = new();
-    private readonly Dictionary<ConnKey, Lease> _active = new();
+    private int _activeCount;
     private readonly Dictionary<string, int> _inflight = new();
     private long _expiredSeen;
 
@@ -73,9 +73,20 @@ public sealed class ClusterConntrack : IRemoteConntrack
         /// <summary>The state to start from, until the lease is active (then the local engine holds it).</summary>
         public required ConnImage? Image;
         public bool Active;
-        public ConnKey Key;
-        public ConnRecord Reported = null!;
-        public long ReportedAtUs;
+        /// <summary>The local engine's entry once active.</summary>
+        public Connection? Conn;
+        // What the entity last heard (the journaled class and deadline), inline to keep a lease small.
+        public byte RStatus, RTcpState;
+        public bool ROrigIsA;
+        public uint RMark;
+        public UInt128 RLabel;
+        public long RCreatedUs, RExpiresUs, ReportedAtUs;
+
+        public void Snap(ConnRecord r, long nowUs)
+        {
+            RStatus = r.Status; RTcpState = r.TcpState; ROrigIsA = r.OrigIsA; RMark = r.Mark;
+            RLabel = new UInt128(r.LabelHi, r.LabelLo); RCreatedUs = r.CreatedUs; RExpiresUs = r.ExpiresUs; ReportedAtUs = nowUs;
+        }
         public Queue<CtCall>? Parked;
     }
 
@@ -103,13 +114,13 @@ public sealed class ClusterConntrack : IRemoteConntrack
 
     public int Pending => _pending.Count;
     /// <summary>Connections this node decides locally now.</summary>
-    public int LeasesHeld => _active.Count;
+    public int LeasesHeld => _activeCount;
 
     /// <summary>The fast path: decides the packet here when this node holds its connection's lease.</summary>
     public bool TryDecide(ref Packet packet, ref FlowKey key, in CtRequest request, out CtOutcome outcome)
     {
         outcome = default;
-        if (_active.Count == 0 || !_local.TryExecuteHeld(ref packet, ref key, in request, out outcome, out var held)) return false;
+        if (_activeCount == 0 || !_local.TryExecuteHeld(ref packet, ref key, in request, out outcome, out var held)) return false;
         LocalDecisions++;
         Decisions++;
         if (held!.Tag is Lease lease && AfterLocal(lease, held) && _durableReports)
@@ -130,24 +141,23 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (c.Has(ConnStatus.Dying))
         {
             // The packet ended the entry (TCP reopen or kill); a committed reopen left a new one under the same key.
-            if (!_local.TryGet(l.Key, out var next) || next is null) { PendingReport(l, null); RemoveLease(l); return true; }
+            if (!_local.TryGet(c.Key, out var next) || next is null) { PendingReport(l, null); RemoveLease(l); return true; }
             next.Tag = l;
+            l.Conn = next;
             PendingReport(l, next);
             return true;
         }
-        var r = l.Reported;
-        bool changed = (byte)c.Status != r.Status || (byte)c.Tcp.State != r.TcpState || c.Mark != r.Mark
-            || (ulong)(c.Label >> 64) != r.LabelHi || (ulong)c.Label != r.LabelLo || c.OrigIsA != r.OrigIsA
-            || c.CreatedUs != r.CreatedUs;
+        bool changed = (byte)c.Status != l.RStatus || (byte)c.Tcp.State != l.RTcpState || c.Mark != l.RMark
+            || c.Label != l.RLabel || c.OrigIsA != l.ROrigIsA || c.CreatedUs != l.RCreatedUs;
         if (changed) { PendingReport(l, c); return true; }
-        if (c.ExpiresUs - r.ExpiresUs > (r.ExpiresUs - l.ReportedAtUs) / 2) Report(l, c); // a timer checkpoint: no wait
+        if (c.ExpiresUs - l.RExpiresUs > (l.RExpiresUs - l.ReportedAtUs) / 2) Report(l, c); // a timer checkpoint: no wait
         return false;
     }
 
     // In a durable cluster the report of a state change leaves from Submit, carrying the held packet's id.
     private void PendingReport(Lease l, Connection? c)
     {
-        if (_durableReports) { _pendingImage = c is null ? null : ConnImages.From(c); _pendingGone = c is null; if (c is not null) { l.Reported = _pendingImage!.Conn; l.ReportedAtUs = _clock.NowUs; } return; }
+        if (_durableReports) { _pendingImage = c is null ? null : ConnImages.From(c); _pendingGone = c is null; if (c is not null) l.Snap(_pendingImage!.Conn, _clock.NowUs); return; }
         Report(l, c);
     }
 
@@ -160,8 +170,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (c is not null)
         {
             image = ConnImages.From(c);
-            l.Reported = image.Conn;
-            l.ReportedAtUs = _clock.NowUs;
+            l.Snap(image.Conn, _clock.NowUs);
         }
         ReportsSent++;
         Queue(CtRouting.ShardId(l.EntityId, _shards), null, new LeaseReport(l.EntityId, l.Epoch, image, ackId));
@@ -193,7 +202,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
             {
                 // A packet of a lent connection the fast path declined (its timer ran out here, a fragment, an ICMP
                 // error, force or alg): the entity decides it, so it gets the connection back first.
-                Report(l, _local.TryGet(l.Key, out var c) && c!.ExpiresUs > _clock.NowUs ? c : null);
+                Report(l, Live(l) is { } c && c.ExpiresUs > _clock.NowUs ? c : null);
                 RemoveLease(l);
             }
         }
@@ -313,12 +322,11 @@ public sealed class ClusterConntrack : IRemoteConntrack
         var c = _local.Adopt(l.Image!);
         if (c is null) { RemoveLease(l); Resubmit(l.Parked); return; }
         l.Active = true;
-        l.Key = c.Key;
+        l.Conn = c;
         c.Tag = l;
-        l.Reported = l.Image!.Conn;
+        l.Snap(l.Image!.Conn, _clock.NowUs);
         l.Image = null;
-        l.ReportedAtUs = _clock.NowUs;
-        _active[c.Key] = l;
+        _activeCount++;
         var parked = l.Parked;
         l.Parked = null;
         if (parked is null) return;
@@ -335,6 +343,9 @@ public sealed class ClusterConntrack : IRemoteConntrack
         while (parked.TryDequeue(out var call)) Submit(call);
     }
 
+    /// <summary>The lent connection while the local engine still holds it.</summary>
+    private static Connection? Live(Lease l) => l.Conn is { } c && !c.Has(ConnStatus.Dying) ? c : null;
+
     private void Done(string entity)
     {
         if (!_inflight.TryGetValue(entity, out int n)) return;
@@ -346,8 +357,9 @@ public sealed class ClusterConntrack : IRemoteConntrack
         _leases.Remove(l.EntityId);
         if (l.Active)
         {
-            _active.Remove(l.Key);
-            if (_local.TryGet(l.Key, out var c)) _local.Remove(c!);
+            l.Active = false;
+            _activeCount--;
+            if (l.Conn is { } c) _local.Remove(c); // no-op when it already left the table
         }
     }
 
@@ -365,7 +377,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         bool gone = false;
         if (l.Active)
         {
-            if (_local.TryGet(l.Key, out var c) && c!.ExpiresUs > _clock.NowUs) image = ConnImages.From(c);
+            if (Live(l) is { } c && c.ExpiresUs > _clock.NowUs) image = ConnImages.From(c);
             else gone = true;
         }
         var parked = l.Parked;
@@ -421,7 +433,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         _local.ExpireNow();
         if (_local.Counters.Expired == _expiredSeen) return;
         _expiredSeen = _local.Counters.Expired;
-        foreach (var l in _active.Values.Where(l => !_local.TryGet(l.Key, out _)).ToList())
+        foreach (var l in _leases.Values.Where(l => l.Active && Live(l) is null).ToList())
         {
             Report(l, null);
             RemoveLease(l);

@@ -16,7 +16,26 @@ public static class ConnImages
         return c;
     }
 
-    private const int TcpWords = 9;
+    private const int TcpWords = 9, RecordWords = 10;
+
+    /// <summary>The whole state in one array (record fields packed, then the TCP words): a passivated entity's memory.</summary>
+    public static ulong[] Packed(Connection c)
+    {
+        var r = ConnRecords.From(c);
+        var w = new ulong[RecordWords + TcpWords];
+        w[0] = r.Zone | (ulong)r.Proto << 16 | (ulong)r.PortA << 24 | (ulong)r.PortB << 40 | (r.IsV6 ? 1UL << 56 : 0) | (r.OrigIsA ? 1UL << 57 : 0);
+        w[1] = r.Status | (ulong)r.Helper << 8 | (ulong)r.TcpState << 16 | (ulong)r.Mark << 32;
+        w[2] = r.AHi; w[3] = r.ALo; w[4] = r.BHi; w[5] = r.BLo; w[6] = r.LabelHi; w[7] = r.LabelLo;
+        w[8] = (ulong)r.CreatedUs; w[9] = (ulong)r.ExpiresUs;
+        Pack(in c.Tcp).CopyTo(w, RecordWords);
+        return w;
+    }
+
+    public static ConnImage Unpacked(ulong[] w) => new(new ConnRecord((ushort)w[0], (byte)(w[0] >> 16), (w[0] >> 56 & 1) != 0,
+        w[2], w[3], w[4], w[5], (ushort)(w[0] >> 24), (ushort)(w[0] >> 40), (w[0] >> 57 & 1) != 0, (byte)w[1], (byte)(w[1] >> 8),
+        (byte)(w[1] >> 16), (uint)(w[1] >> 32), w[6], w[7], (long)w[8], (long)w[9]), w[RecordWords..]);
+
+    public static long PackedExpiresUs(ulong[] w) => (long)w[9];
 
     private static ulong[] Pack(in TcpTrack t)
     {

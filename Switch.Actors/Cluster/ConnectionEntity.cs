@@ -106,7 +106,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         {
             // Passivated while its connection was lent: back from memory, no journal read.
             entry.Parked = null;
-            _engine.Adopt(parked.Image);
+            _engine.Adopt(ConnImages.Unpacked(parked.State));
             _holder = parked.Holder;
             _leaseEpoch = parked.Epoch;
             _central = parked.Central;
@@ -448,7 +448,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         if (_parking && _dir is not null && _engine.Single() is Connection c)
         {
             var e = _dir.GetOrAdd(_entityId, _ => new DirEntry());
-            e.Parked = new ParkedConn(ConnImages.From(c), _holder, _leaseEpoch, _central);
+            e.Parked = new ParkedConn(ConnImages.Packed(c), _holder, _leaseEpoch, _central);
             e.HasState = true;
             Interlocked.Increment(ref Parked);
         }

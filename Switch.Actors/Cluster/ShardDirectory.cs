@@ -53,9 +53,10 @@ public sealed class DirEntry
     public volatile ParkedConn? Parked;
 }
 
-/// <summary>What a passivated entity keeps in memory: the connection's image, the lease (holder, epoch) and whether the
-/// connection proved asymmetric. Rebuilt into the entity on its next message, without a journal read.</summary>
-public sealed record ParkedConn(ConnImage Image, IActorRef? Holder, long Epoch, bool Central);
+/// <summary>What a passivated entity keeps in memory: the connection's whole state packed in one array
+/// (<see cref="ConnImages.Packed"/>, 19 words), the lease (holder, epoch) and whether the connection proved asymmetric.
+/// Rebuilt into the entity on its next message, without a journal read.</summary>
+public sealed record ParkedConn(ulong[] State, IActorRef? Holder, long Epoch, bool Central);
 
 /// <summary>Wakes a passivated entity (its connection's deadline passed while parked).</summary>
 public sealed record WakeEntity(string EntityId);
