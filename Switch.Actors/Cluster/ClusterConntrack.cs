@@ -80,12 +80,12 @@ public sealed class ClusterConntrack : IRemoteConntrack
         public bool ROrigIsA;
         public uint RMark;
         public UInt128 RLabel;
-        public long RCreatedUs, RExpiresUs, ReportedAtUs;
+        public long RExpiresUs, ReportedAtUs;
 
         public void Snap(ConnRecord r, long nowUs)
         {
             RStatus = r.Status; RTcpState = r.TcpState; ROrigIsA = r.OrigIsA; RMark = r.Mark;
-            RLabel = new UInt128(r.LabelHi, r.LabelLo); RCreatedUs = r.CreatedUs; RExpiresUs = r.ExpiresUs; ReportedAtUs = nowUs;
+            RLabel = new UInt128(r.LabelHi, r.LabelLo); RExpiresUs = r.ExpiresUs; ReportedAtUs = nowUs;
         }
         public Queue<CtCall>? Parked;
     }
@@ -148,7 +148,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
             return true;
         }
         bool changed = (byte)c.Status != l.RStatus || (byte)c.Tcp.State != l.RTcpState || c.Mark != l.RMark
-            || c.Label != l.RLabel || c.OrigIsA != l.ROrigIsA || c.CreatedUs != l.RCreatedUs;
+            || c.Label != l.RLabel || c.OrigIsA != l.ROrigIsA; // a replaced entry shows as Dying above
         if (changed) { PendingReport(l, c); return true; }
         if (c.ExpiresUs - l.RExpiresUs > (l.RExpiresUs - l.ReportedAtUs) / 2) Report(l, c); // a timer checkpoint: no wait
         return false;

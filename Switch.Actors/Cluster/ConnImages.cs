@@ -22,12 +22,13 @@ public static class ConnImages
     public static ulong[] Packed(Connection c)
     {
         var r = ConnRecords.From(c);
-        var w = new ulong[RecordWords + TcpWords];
+        // Only TCP has tracker state: other protocols keep the record words alone.
+        var w = new ulong[RecordWords + (c.Key.Proto == Switch.Actors.Packets.IpProtos.Tcp ? TcpWords : 0)];
         w[0] = r.Zone | (ulong)r.Proto << 16 | (ulong)r.PortA << 24 | (ulong)r.PortB << 40 | (r.IsV6 ? 1UL << 56 : 0) | (r.OrigIsA ? 1UL << 57 : 0);
         w[1] = r.Status | (ulong)r.Helper << 8 | (ulong)r.TcpState << 16 | (ulong)r.Mark << 32;
         w[2] = r.AHi; w[3] = r.ALo; w[4] = r.BHi; w[5] = r.BLo; w[6] = r.LabelHi; w[7] = r.LabelLo;
         w[8] = (ulong)r.CreatedUs; w[9] = (ulong)r.ExpiresUs;
-        Pack(in c.Tcp).CopyTo(w, RecordWords);
+        if (w.Length > RecordWords) Pack(in c.Tcp).CopyTo(w, RecordWords);
         return w;
     }
 

@@ -54,7 +54,7 @@ public sealed class DirEntry
 }
 
 /// <summary>What a passivated entity keeps in memory: the connection's whole state packed in one array
-/// (<see cref="ConnImages.Packed"/>, 19 words), the lease (holder, epoch) and whether the connection proved asymmetric.
+/// (<see cref="ConnImages.Packed"/>: 10 words, 19 for TCP), the lease (holder, epoch) and whether the connection proved asymmetric.
 /// Rebuilt into the entity on its next message, without a journal read.</summary>
 public sealed record ParkedConn(ulong[] State, IActorRef? Holder, long Epoch, bool Central);
 

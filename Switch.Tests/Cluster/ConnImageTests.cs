@@ -42,4 +42,21 @@ public class ConnImageTests
         Assert.Equal(c.Tcp, back.Tcp);
         Assert.Equal(TcpState.Established, back.Tcp.State);
     }
+
+    [Fact]
+    public void A_udp_connection_packs_without_tracker_words()
+    {
+        var engine = new ConntrackEngine(new ManualClock(5_000_000));
+        var p = Packet.From(UdpV4("10.0.0.1", "10.0.0.2", 5000, 53), 1);
+        var k = default(FlowKey);
+        PacketParser.Parse(p.Span, 1, ref k);
+        engine.Execute(ref p, ref k, new CtRequest(3, Commit: true));
+        var c = Assert.Single(engine.Connections);
+        var packed = ConnImages.Packed(c);
+        Assert.Equal(10, packed.Length);
+        var back = ConnImages.ToConnection(ConnImages.Unpacked(packed), new TimeoutTable(ConntrackSettings.Default.Timeouts));
+        Assert.Equal(c.Key, back.Key);
+        Assert.Equal(c.Status, back.Status);
+        Assert.Equal(c.ExpiresUs, back.ExpiresUs);
+    }
 }
