@@ -12,7 +12,7 @@ namespace Switch.Bench;
 /// Phases into a 3-node in-process cluster: new committed UDP connections into node 1; established packets of them
 /// into node 1 (single-node: delegated when fastPath is on); asymmetric connections (replies into node 2, repeats
 /// into node 1, together). Memory: bytes per established connection on a 1-node cluster. Options: --conns N
-/// (default 20 000), --mem N (default 100 000).
+/// (default 20 000), --mem N (default 100 000), --mem-only N (only the memory figure, fast path on).
 /// </summary>
 public static partial class ClusterLoad
 {
@@ -27,6 +27,16 @@ public static partial class ClusterLoad
     {
         int conns = Opt(args, "--conns", 20_000), memN = Opt(args, "--mem", 100_000);
         var total = Stopwatch.StartNew();
+        if (Opt(args, "--mem-only", 0) is int only and > 0)
+        {
+            // Memory alone, fast path on: e.g. --mem-only 1000000 for the 1 M-connection figure.
+            var memNotes = new List<string>();
+            double b = await MeasureMemoryAsync(true, only, memNotes);
+            Console.WriteLine($"fast path on, 1 node, {N(only)} established UDP connections: {N(b)} bytes per connection (in-process engine: {N(EngineBytesPerConnection(5, Math.Min(only, 1_000_000)))})");
+            foreach (var n in memNotes) Console.WriteLine("note: " + n);
+            Console.WriteLine($"total wall time {total.Elapsed.TotalSeconds:F0} s");
+            return 0;
+        }
         Log("in-process baselines");
         EngineThroughput(1, 20_000); DatapathThroughput(1, 20_000);
         var eng = EngineThroughput(2, 200_000);
@@ -128,7 +138,13 @@ public static partial class ClusterLoad
             foreach (var n in Enumerable.Reverse(nodes)) await DisposeNodeAsync(n);
         }
 
-        // Memory: a 1-node cluster holding memN established connections (committed, then a reply each).
+        double bytes = await MeasureMemoryAsync(fastPath, memN, notes);
+        return new PathResult(newPerSec, newCpu, estPerSec, estCpu, asymPerSec, asymCpu, local, decisions, bytes, notes);
+    }
+
+    /// <summary>Bytes per established connection on a 1-node cluster holding memN of them (committed, then a reply each).</summary>
+    private static async Task<double> MeasureMemoryAsync(bool fastPath, int memN, List<string> notes)
+    {
         double bytes;
         {
             int port = FreePort();
@@ -158,7 +174,7 @@ public static partial class ClusterLoad
             }
             finally { await DisposeNodeAsync(node); }
         }
-        return new PathResult(newPerSec, newCpu, estPerSec, estCpu, asymPerSec, asymCpu, local, decisions, bytes, notes);
+        return bytes;
     }
 
     private static void CheckDrive(List<string> notes, string what, DriveResult r)
