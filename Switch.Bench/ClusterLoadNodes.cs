@@ -28,9 +28,9 @@ public static partial class ClusterLoad
     public static string SeedAddress(int port) => $"akka.tcp://{ClusterNodeOptions.SystemName}@127.0.0.1:{port}";
 
     /// <summary>An in-process member whose two ports only count.</summary>
-    public static ClusterNode StartNode(string name, int port, int seedPort, bool fastPath = true) =>
+    public static ClusterNode StartNode(string name, int port, int seedPort, bool fastPath = true, Switch.Actors.Conntrack.ConntrackSettings? ct = null) =>
         new(new ClusterNodeOptions { Name = name, Port = port, Seeds = new[] { SeedAddress(seedPort) }, Shards = Shards, FastPath = fastPath },
-            new IPort[] { new NullPort(1), new NullPort(2) });
+            new IPort[] { new NullPort(1), new NullPort(2) }, ct: ct);
 
     public static async Task WaitUpAsync(ClusterNode node, int members, TimeSpan timeout)
     {

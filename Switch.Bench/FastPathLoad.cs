@@ -148,7 +148,12 @@ public static partial class ClusterLoad
         double bytes;
         {
             int port = FreePort();
-            var node = StartNode("m1", port, port, fastPath);
+            // UDP timeouts of an hour: at 1 M connections the commits alone outlast the 30 s unreplied timeout.
+            var ct = new Switch.Actors.Conntrack.ConntrackSettings
+            {
+                Timeouts = Switch.Actors.Conntrack.CtTimeouts.LinuxDefaults with { UdpUnreplied = TimeSpan.FromHours(1), UdpStream = TimeSpan.FromHours(1) },
+            };
+            var node = StartNode("m1", port, port, fastPath, ct);
             try
             {
                 await WaitUpAsync(node, 1, TimeSpan.FromSeconds(30));
