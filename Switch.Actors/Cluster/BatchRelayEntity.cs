@@ -81,15 +81,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers
         }
         if (e is not null) _dir.TryRemove(q.EntityId, out _);
         Interlocked.Increment(ref GateAnswered);
-        CtReply reply;
-        if (!CtWire.TryOpen(q, out var packet, out var key))
-            reply = new CtReply(q.Id, CtWireVerdict.Drop, "malformed", Array.Empty<ulong>(), null, 0);
-        else
-        {
-            var outcome = _scratch.Execute(ref packet, ref key, CtWire.FromWire(q.Request));
-            reply = new CtReply(q.Id, (byte)outcome.Verdict, outcome.DropReason, CtWire.Words(key), null, 0);
-        }
-        (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(Sender, reply));
+        (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(Sender, CtWire.Decide(_scratch, q)));
     }
 
     /// <summary>A new TCP/UDP packet whose expectation key some node may hold: its entity must consult it.</summary>

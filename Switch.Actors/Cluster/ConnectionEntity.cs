@@ -255,14 +255,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
 
     private void Answer(CtQuery q, IActorRef replyTo)
     {
-        CtReply reply;
-        if (!CtWire.TryOpen(q, out var packet, out var key))
-            reply = new CtReply(q.Id, CtWireVerdict.Drop, "malformed", Array.Empty<ulong>(), null, 0);
-        else
-        {
-            var outcome = _engine.Execute(ref packet, ref key, CtWire.FromWire(q.Request));
-            reply = new CtReply(q.Id, (byte)outcome.Verdict, outcome.DropReason, CtWire.Words(key), null, 0);
-        }
+        var reply = CtWire.Decide(_engine, q);
         if (_imported is ExpectKey ik && !_engine.HasExpectation(ik))
         {
             // The expected connection committed (or the copy lapsed): the expectation is used up cluster-wide.

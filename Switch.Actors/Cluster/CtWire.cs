@@ -61,6 +61,15 @@ public static class CtWire
     public static CtRequest FromWire(CtRequestData d) => new(d.Zone, d.Commit, d.Force, (CtAlg)d.Alg, d.SetMark, d.Mark, d.MarkMask,
         d.SetLabel, new UInt128(d.LabelHi, d.LabelLo), new UInt128(d.LabelMaskHi, d.LabelMaskLo));
 
+    /// <summary>Runs a query through <paramref name="engine"/> and builds its answer (a malformed frame is dropped).</summary>
+    public static CtReply Decide(ConntrackEngine engine, CtQuery q)
+    {
+        if (!TryOpen(q, out var packet, out var key))
+            return new CtReply(q.Id, CtWireVerdict.Drop, "malformed", Array.Empty<ulong>(), null, 0);
+        var outcome = engine.Execute(ref packet, ref key, FromWire(q.Request));
+        return new CtReply(q.Id, (byte)outcome.Verdict, outcome.DropReason, Words(key), null, 0);
+    }
+
     /// <summary>Rebuilds the packet and key an entity tracks from a query.</summary>
     public static bool TryOpen(CtQuery q, out Packet packet, out FlowKey key)
     {

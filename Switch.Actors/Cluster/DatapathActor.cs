@@ -101,14 +101,8 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
             case ClusterEvent.UnreachableMember u:
                 _ct.DropLeasesFrom(u.Member.Address);
                 break;
-            case ClusterEvent.MemberRemoved m:
-                _ct.DropLeasesFrom(m.Member.Address);
-                break;
-            case ClusterEvent.MemberLeft m:
-                _ct.DropLeasesFrom(m.Member.Address);
-                break;
-            case ClusterEvent.MemberExited m:
-                _ct.DropLeasesFrom(m.Member.Address);
+            case ClusterEvent.MemberRemoved or ClusterEvent.MemberLeft or ClusterEvent.MemberExited:
+                _ct.DropLeasesFrom(((ClusterEvent.IMemberEvent)message).Member.Address);
                 break;
             case ClusterEvent.IMemberEvent or ClusterEvent.ReachableMember:
                 break;
