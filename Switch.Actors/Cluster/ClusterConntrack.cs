@@ -247,15 +247,12 @@ public sealed class ClusterConntrack : IRemoteConntrack
 
     private void SendBatch(string shard, Outgoing batch)
     {
-        if (batch.Queries.Count == 0 && batch.Reports.Count == 1) _region().Tell(batch.Reports[0], _self);
-        else
-        {
-            // Always through the shard's relay (it keeps each entity's queries in order and is the shard's gate),
-            // reports first: a report describes the state before the queries behind it.
-            _region().Tell(new CtQueryBatch(BatchRelayEntity.EntityId(shard), batch.Queries.ToArray(),
-                batch.Reports.Count > 0 ? batch.Reports.ToArray() : null), _self);
-            if (batch.Queries.Count > 1) { BatchesSent++; BatchedQueries += batch.Queries.Count; }
-        }
+        // Always through the shard's relay, a lone report too: it keeps each entity's queries and reports in the order
+        // they left (a report sent straight to the entity could overtake an older one still in a batch), and it is the
+        // shard's gate. Reports first: a report describes the state before the queries behind it.
+        _region().Tell(new CtQueryBatch(BatchRelayEntity.EntityId(shard), batch.Queries.ToArray(),
+            batch.Reports.Count > 0 ? batch.Reports.ToArray() : null), _self);
+        if (batch.Queries.Count > 1) { BatchesSent++; BatchedQueries += batch.Queries.Count; }
         batch.Queries.Clear();
         batch.Reports.Clear();
     }

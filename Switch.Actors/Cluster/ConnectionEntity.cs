@@ -58,6 +58,9 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     private IActorRef? _holder;
     private long _leaseEpoch;
     private bool _revoking, _central;
+    // Whether this incarnation ever lent the connection, and the holder as journaled (a serialized actor path).
+    private bool _everLent;
+    private string? _holderPath;
     private IActorRef? _replies;
     private bool _parking;
     private System.Collections.Concurrent.ConcurrentDictionary<string, DirEntry>? _dir;
@@ -108,6 +111,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             entry.Parked = null;
             _engine.Adopt(ConnImages.Unpacked(parked.State));
             _holder = parked.Holder;
+            _everLent = _holder is not null;
             _leaseEpoch = parked.Epoch;
             _central = parked.Central;
             _consulted = true;
@@ -133,7 +137,27 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             Region.Tell(new ExpectRegister(ExpectWire.EntityId(e.Key), data));
             _ = Index.PublishAsync(ExpectWire.EntityId(e.Key), data.ExpiresUs);
         }
+        RestoreLease(_saved);
         ArmTimer();
+    }
+
+    /// <summary>The journal says a node held the lease: unless that node has left the cluster, it may still be
+    /// deciding the connection, so it stays the holder and the next packet from elsewhere takes the connection back
+    /// from it (with its latest state). A holder that is gone takes its lease with it.</summary>
+    private void RestoreLease(ConnSaved saved)
+    {
+        if (saved.Holder is not { } path || saved.LeaseEpoch == 0 || Lendable() is null) return;
+        var holder = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(path);
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var node = holder.Path.Address.HasGlobalScope ? holder.Path.Address : cluster.SelfAddress;
+        var state = cluster.State;
+        bool alive = state.Members.Any(m => m.Address.Equals(node) && m.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp)
+            && !state.Unreachable.Any(m => m.Address.Equals(node));
+        if (!alive) return;
+        _holder = holder;
+        _holderPath = path;
+        _leaseEpoch = saved.LeaseEpoch;
+        _everLent = true;
     }
 
     protected override void OnCommand(object message)
@@ -171,13 +195,21 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             case LeaseReport rep:
             {
                 var holder = Sender;
+                if (_holder is null && !_durable && !_everLent && rep.Image is not null && !_revoking)
+                {
+                    // A lease this entity lent before it restarted (without a journal it kept nothing): the holder's
+                    // report brings the connection back, and the holder keeps its lease.
+                    _holder = holder;
+                    _leaseEpoch = rep.Epoch;
+                    _everLent = true;
+                }
                 if (_holder is null || rep.Epoch != _leaseEpoch)
                 {
                     // From a lease already ended: the state came back with its return (journaled then) and rules.
                     if (rep.AckId != 0) holder.Tell(new LeaseReportAck(rep.AckId));
                     break;
                 }
-                if (rep.Image is null) { _holder = null; RemoveConnection(); }
+                if (rep.Image is null) { _holder = null; _holderPath = null; RemoveConnection(); }
                 else _engine.Adopt(rep.Image);
                 Checkpoint(() =>
                 {
@@ -266,7 +298,14 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         Withdraw();
         if (fresh.Count == 0 && q.WantsLease && reply.Verdict == CtWireVerdict.Continue && Lendable() is Connection lent)
         {
-            if (_holder is null) { _holder = replyTo; _leaseEpoch = Random.Shared.NextInt64(1, long.MaxValue); Interlocked.Increment(ref LeasesGranted); }
+            if (_holder is null)
+            {
+                _holder = replyTo;
+                _holderPath = null;
+                _everLent = true;
+                _leaseEpoch = Random.Shared.NextInt64(1, long.MaxValue);
+                Interlocked.Increment(ref LeasesGranted);
+            }
             // The holder's own queries sent before it had the lease get the refreshed state with their answers.
             if (_holder.Equals(replyTo)) reply = reply with { Lease = new LeaseGrant(_leaseEpoch, ConnImages.From(lent)) };
         }
@@ -292,12 +331,14 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         var rec = ConnRecords.From(c);
         var expectations = _published.Values.ToArray();
         long now = _clock.NowUs;
-        bool changed = _saved is null || !ConnRecords.SameClass(_saved.Conn, rec)
+        long epoch = _holder is null ? 0 : _leaseEpoch;
+        bool changed = _saved is null || !ConnRecords.SameClass(_saved.Conn, rec) || _saved.LeaseEpoch != epoch
             || !_saved.Expectations.Select(e => e.DstPort).SequenceEqual(expectations.Select(e => e.DstPort))
             || rec.ExpiresUs - _saved.Conn.ExpiresUs > (_saved.Conn.ExpiresUs - _saved.SavedAtUs) / 2;
         if (!changed) { then(); return; }
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        Persist(new ConnSaved(rec, expectations, now), e =>
+        string? holder = _holder is null ? null : _holderPath ??= Akka.Serialization.Serialization.SerializedActorPath(_holder);
+        Persist(new ConnSaved(rec, expectations, now, holder, epoch), e =>
         {
             JournalStats.Record(started);
             _saved = e;
@@ -389,6 +430,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         Timers.Cancel("revoke");
         _revoking = false;
         _holder = null;
+        _holderPath = null;
         if (gone) RemoveConnection();
         else if (image is not null) _engine.Adopt(image);
         Checkpoint(() =>

@@ -205,4 +205,57 @@ public class FastPathTests
         var again = await c.InjectAsync(2, 1, Enumerable.Range(0, N).Select(Fwd).ToArray());
         Assert.All(again.Frames, f => Assert.Equal("+est+trk", Flags(f)));
     }
+
+    /// <summary>An entity restarts (its shard restarted, say) while its connection is lent. Durable: its journal says
+    /// who holds the lease, so the holder's reports still reach the journal. Without a journal: the holder's first
+    /// report brings the connection back. Either way a packet entering elsewhere takes the holder's state back first.
+    /// (Before: the restarted entity ignored the reports and judged the next packet by the state it had journaled at
+    /// the commit, SYN_SENT: +inv; without a journal, by nothing: +new.)</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_entity_that_restarts_while_its_connection_is_lent_keeps_the_lease(bool durable)
+    {
+        var dir = Directory.CreateTempSubdirectory("dswitch-restart-").FullName;
+        try
+        {
+            var journal = !durable ? null : new Switch.Node.Cluster.PersistenceOptions(Switch.Node.Cluster.PersistenceOptions.Sqlite,
+                $"Data Source={Path.Combine(dir, "journal.db")}");
+            await using var c = await TestCluster.StartAsync(2, persistence: journal);
+            await c.AddFlowsAsync(0, Firewall);
+            Assert.Equal("+new+trk", Flags((await c.InjectAsync(0, 1, TcpV4(A, B, PA, PB, Syn, 100))).Frames[0]));
+            Assert.Equal(1, (await Info(c, 0)).LeasesHeld);
+            // Stop the entity where it runs; the next message starts it again from its journal.
+            var id = CtRouting.ConnectionId(1, 6, false, 0x0a000001, PA, 0x0a000002, PB);
+            string path = $"/system/sharding/{ConntrackRegion.Name}/{CtRouting.ShardId(id, 30)}/{Uri.EscapeDataString(id)}";
+            IActorRef? entity = null;
+            ActorSystem? host = null;
+            foreach (var node in c.Nodes)
+                try { entity = await node.System.ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(2)); host = node.System; break; }
+                catch (ActorNotFoundException) { }
+            Assert.NotNull(entity);
+            long started = ConnectionEntity.Started;
+            var inbox = Inbox.Create(host!);
+            inbox.Watch(entity!);
+            entity!.Tell(Kill.Instance);
+            Assert.IsType<Terminated>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(10)));
+            // The handshake goes on under the lease, on node 1; its state changes reach the restarted entity's journal.
+            var before = await Info(c, 0);
+            Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(0, 1, TcpV4(B, A, PB, PA, Syn | Ack, 500, 101))).Frames[0]));
+            Assert.Equal("+est+trk", Flags((await c.InjectAsync(0, 1, TcpV4(A, B, PA, PB, Ack, 101, 501))).Frames[0]));
+            Assert.Equal(2, (await Info(c, 0)).CtLocal - before.CtLocal);
+            Assert.True(ConnectionEntity.Started > started, "the entity did not start again");
+            // A packet entering node 2: the lease is taken back, the connection is established.
+            Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(1, 1, Data(false, 0))).Frames[0]));
+            Assert.Equal("+est+trk", Flags((await c.InjectAsync(1, 1, Data(true, 1))).Frames[0]));
+            Assert.Equal(0, (await Info(c, 0)).LeasesHeld);
+            var lines = await Dump(c);
+            Assert.Single(lines);
+            Assert.Contains("ESTABLISHED", lines[0]);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
 }

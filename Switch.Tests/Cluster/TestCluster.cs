@@ -24,7 +24,7 @@ public sealed class TestCluster : IAsyncDisposable
         return p;
     }
 
-    public static async Task<TestCluster> StartAsync(int n, uint[]? ports = null)
+    public static async Task<TestCluster> StartAsync(int n, uint[]? ports = null, PersistenceOptions? persistence = null)
     {
         var tc = new TestCluster();
         int seedPort = FreePort();
@@ -41,7 +41,7 @@ public sealed class TestCluster : IAsyncDisposable
             tc.Nodes.Add(new ClusterNode(new ClusterNodeOptions
             {
                 Name = $"n{i + 1}", Port = i == 0 ? seedPort : FreePort(), Seeds = new[] { seed }, Shards = 30,
-                StableAfter = TimeSpan.FromSeconds(3),
+                StableAfter = TimeSpan.FromSeconds(3), Persistence = persistence,
             }, nodePorts));
         }
         var deadline = DateTime.UtcNow.AddSeconds(30);
