@@ -166,9 +166,18 @@ public static partial class ClusterLoad
                 // Lent connections' entities passivate once idle (ConnectionEntity.ParkAfter): measure after that.
                 if (fastPath)
                 {
-                    var idleUntil = DateTime.UtcNow + Switch.Actors.Cluster.ConnectionEntity.ParkAfter + TimeSpan.FromSeconds(60);
+                    // Wait while passivation makes progress (a million stops take minutes on two cores), at most 10 min.
+                    var settleSw = System.Diagnostics.Stopwatch.StartNew();
                     await Task.Delay(Switch.Actors.Cluster.ConnectionEntity.ParkAfter);
-                    while (Switch.Actors.Cluster.ShardDirectory.Get(node.System).Counts().Parked < memN && DateTime.UtcNow < idleUntil) await Task.Delay(500);
+                    var dirs = Switch.Actors.Cluster.ShardDirectory.Get(node.System);
+                    int last = -1, parked;
+                    var lastMoved = DateTime.UtcNow;
+                    while ((parked = dirs.Counts().Parked) < memN && DateTime.UtcNow - lastMoved < TimeSpan.FromSeconds(15) && settleSw.Elapsed < TimeSpan.FromMinutes(10))
+                    {
+                        if (parked != last) { last = parked; lastMoved = DateTime.UtcNow; }
+                        await Task.Delay(500);
+                    }
+                    notes.Add($"memory: passivation settled {settleSw.Elapsed.TotalSeconds:F0} s after the last reply");
                     await Task.Delay(3000); // let the last stops and the shards' bookkeeping settle
                     var (_, running) = await LocalRegionAsync(node);
                     notes.Add($"memory: {Switch.Actors.Cluster.ShardDirectory.Get(node.System).Counts().Parked:N0} of {memN:N0} entities passivated, {running.Count(e => e.StartsWith("c/", StringComparison.Ordinal)):N0} connection entities running when measured");

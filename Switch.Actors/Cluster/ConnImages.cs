@@ -19,16 +19,22 @@ public static class ConnImages
     private const int TcpWords = 9, RecordWords = 10;
 
     /// <summary>The whole state in one array (record fields packed, then the TCP words): a passivated entity's memory.</summary>
-    public static ulong[] Packed(Connection c)
+    public static ulong[] Packed(Connection c) =>
+        Packed(ConnRecords.From(c), c.Key.Proto == Switch.Actors.Packets.IpProtos.Tcp ? Pack(in c.Tcp) : null);
+
+    /// <summary>An image (a holder's report) packed the same way.</summary>
+    public static ulong[] Packed(ConnImage image) =>
+        Packed(image.Conn, image.Conn.Proto == Switch.Actors.Packets.IpProtos.Tcp && image.Tcp.Length == TcpWords ? image.Tcp : null);
+
+    private static ulong[] Packed(ConnRecord r, ulong[]? tcp)
     {
-        var r = ConnRecords.From(c);
         // Only TCP has tracker state: other protocols keep the record words alone.
-        var w = new ulong[RecordWords + (c.Key.Proto == Switch.Actors.Packets.IpProtos.Tcp ? TcpWords : 0)];
+        var w = new ulong[RecordWords + (tcp is null ? 0 : TcpWords)];
         w[0] = r.Zone | (ulong)r.Proto << 16 | (ulong)r.PortA << 24 | (ulong)r.PortB << 40 | (r.IsV6 ? 1UL << 56 : 0) | (r.OrigIsA ? 1UL << 57 : 0);
         w[1] = r.Status | (ulong)r.Helper << 8 | (ulong)r.TcpState << 16 | (ulong)r.Mark << 32;
         w[2] = r.AHi; w[3] = r.ALo; w[4] = r.BHi; w[5] = r.BLo; w[6] = r.LabelHi; w[7] = r.LabelLo;
         w[8] = (ulong)r.CreatedUs; w[9] = (ulong)r.ExpiresUs;
-        if (w.Length > RecordWords) Pack(in c.Tcp).CopyTo(w, RecordWords);
+        tcp?.CopyTo(w, RecordWords);
         return w;
     }
 

@@ -105,10 +105,9 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     {
         _entityId = Uri.UnescapeDataString(Self.Path.Name);
         _dir = ShardDirectory.Get(Context.System).Shard(Uri.UnescapeDataString(Context.Parent.Path.Name));
-        if (_dir.TryGetValue(_entityId, out var entry) && entry.Parked is { } parked)
+        if (_dir.TryGetValue(_entityId, out var entry) && Interlocked.Exchange(ref entry.Parked, null) is { } parked)
         {
-            // Passivated while its connection was lent: back from memory, no journal read.
-            entry.Parked = null;
+            // Passivated (or born, in the relay) while its connection was lent: back from memory, no journal read.
             _engine.Adopt(ConnImages.Unpacked(parked.State));
             _holder = parked.Holder;
             _everLent = _holder is not null;
@@ -207,6 +206,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 {
                     // From a lease already ended: the state came back with its return (journaled then) and rules.
                     if (rep.AckId != 0) holder.Tell(new LeaseReportAck(rep.AckId));
+                    Settle();
                     break;
                 }
                 if (rep.Image is null) { _holder = null; _holderPath = null; RemoveConnection(); }
@@ -214,6 +214,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 Checkpoint(() =>
                 {
                     if (rep.AckId != 0) holder.Tell(new LeaseReportAck(rep.AckId));
+                    Settle();
                     StopIfEmpty();
                 });
                 break;
@@ -447,8 +448,8 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         Withdraw();
     }
 
-    /// <summary>One query the relay forwarded is answered: the directory learns first whether this entity holds
-    /// anything (so "none outstanding and nothing held" is never seen too early).</summary>
+    /// <summary>One query (or report) the relay forwarded is handled: the directory learns first whether this entity
+    /// holds anything (so "none outstanding and nothing held" is never seen too early).</summary>
     private void Settle()
     {
         if (_dir is null || !_dir.TryGetValue(_entityId, out var e)) return;

@@ -153,7 +153,11 @@ public class FastPathTests
         await c.AddFlowsAsync(0, Firewall);
         await Handshake(c, 0);
         var id = CtRouting.ConnectionId(1, 6, false, 0x0a000001, PA, 0x0a000002, PB);
-        // The entity passivates once its connection is lent: gone from the region, its state parked in memory.
+        // The connection was born lent (its shard's relay committed it and parked its state); a dump starts the entity.
+        Assert.Single(await Dump(c));
+        Assert.Equal(1, await ConnectionEntities(c));
+        Assert.Empty(c.Nodes.SelectMany(n => ShardDirectory.Get(n.System).ParkedIds()));
+        // The entity passivates again once idle while its connection is lent: gone from the region, its state parked.
         var deadline = DateTime.UtcNow.AddSeconds(10);
         string[] parked = Array.Empty<string>();
         while (DateTime.UtcNow < deadline)
@@ -188,9 +192,13 @@ public class FastPathTests
         const int N = 3000;
         byte[] Fwd(int i) => UdpV4($"10.7.{i / 250}.{i % 250 + 1}", B, (ushort)(2000 + i), 53);
         byte[] Back(int i) => UdpV4(B, $"10.7.{i / 250}.{i % 250 + 1}", 53, (ushort)(2000 + i));
+        long started = ConnectionEntity.Started;
         foreach (var chunk in Enumerable.Range(0, N).Chunk(500))
             Assert.All((await c.InjectAsync(0, 1, chunk.Select(Fwd).ToArray())).Frames, f => Assert.Equal("+new+trk", Flags(f)));
         Assert.Equal(N, (await Info(c, 0)).LeasesHeld);
+        // Born lent: each shard's relay committed its connections and parked their state; no entity started.
+        Assert.Equal(0, ConnectionEntity.Started - started);
+        Assert.Equal(N, c.Nodes.Sum(n => ShardDirectory.Get(n.System).ParkedIds().Length));
         // Replies enter node 2 while repeats enter node 1, many in flight on both.
         var replies = Enumerable.Range(0, N).Chunk(250).Select(ch => c.InjectAsync(1, 1, ch.Select(Back).ToArray())).ToList();
         var repeats = Enumerable.Range(0, N).Chunk(250).Select(ch => c.InjectAsync(0, 1, ch.Select(Fwd).ToArray())).ToList();
@@ -225,7 +233,9 @@ public class FastPathTests
             await c.AddFlowsAsync(0, Firewall);
             Assert.Equal("+new+trk", Flags((await c.InjectAsync(0, 1, TcpV4(A, B, PA, PB, Syn, 100))).Frames[0]));
             Assert.Equal(1, (await Info(c, 0)).LeasesHeld);
-            // Stop the entity where it runs; the next message starts it again from its journal.
+            // Stop the entity where it runs (a dump starts it, when the connection was born lent in its shard's relay);
+            // the next message starts it again.
+            Assert.Single(await Dump(c));
             var id = CtRouting.ConnectionId(1, 6, false, 0x0a000001, PA, 0x0a000002, PB);
             string path = $"/system/sharding/{ConntrackRegion.Name}/{CtRouting.ShardId(id, 30)}/{Uri.EscapeDataString(id)}";
             IActorRef? entity = null;
@@ -244,7 +254,11 @@ public class FastPathTests
             Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(0, 1, TcpV4(B, A, PB, PA, Syn | Ack, 500, 101))).Frames[0]));
             Assert.Equal("+est+trk", Flags((await c.InjectAsync(0, 1, TcpV4(A, B, PA, PB, Ack, 101, 501))).Frames[0]));
             Assert.Equal(2, (await Info(c, 0)).CtLocal - before.CtLocal);
+            // The reports travel on their own (no journal to wait for without one): the entity starts again for them.
+            var until = DateTime.UtcNow.AddSeconds(10);
+            while (ConnectionEntity.Started == started && DateTime.UtcNow < until) await Task.Delay(20);
             Assert.True(ConnectionEntity.Started > started, "the entity did not start again");
+            await Task.Delay(200);
             // A packet entering node 2: the lease is taken back, the connection is established.
             Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(1, 1, Data(false, 0))).Frames[0]));
             Assert.Equal("+est+trk", Flags((await c.InjectAsync(1, 1, Data(true, 1))).Frames[0]));
