@@ -177,10 +177,10 @@ public static partial class ClusterLoad
                         if (parked != last) { last = parked; lastMoved = DateTime.UtcNow; }
                         await Task.Delay(500);
                     }
-                    notes.Add($"memory: passivation settled {settleSw.Elapsed.TotalSeconds:F0} s after the last reply");
+                    notes.Add($"memory: parked state settled {settleSw.Elapsed.TotalSeconds:F0} s after the last reply; relays committed {Switch.Actors.Cluster.BatchRelayEntity.CommittedHere:N0} connections and applied {Switch.Actors.Cluster.BatchRelayEntity.ReportsHere:N0} reports in place (process-wide), {Switch.Actors.Cluster.ConnectionEntity.Started:N0} connection entities ever started");
                     await Task.Delay(3000); // let the last stops and the shards' bookkeeping settle
                     var (_, running) = await LocalRegionAsync(node);
-                    notes.Add($"memory: {Switch.Actors.Cluster.ShardDirectory.Get(node.System).Counts().Parked:N0} of {memN:N0} entities passivated, {running.Count(e => e.StartsWith("c/", StringComparison.Ordinal)):N0} connection entities running when measured");
+                    notes.Add($"memory: {Switch.Actors.Cluster.ShardDirectory.Get(node.System).Counts().Parked:N0} of {memN:N0} connections parked (born lent or passivated), {running.Count(e => e.StartsWith("c/", StringComparison.Ordinal)):N0} connection entities running when measured");
                 }
                 long after = Math.Min(GC.GetTotalMemory(forceFullCollection: true), GC.GetTotalMemory(forceFullCollection: true));
                 bytes = (after - before) / (double)memN;
