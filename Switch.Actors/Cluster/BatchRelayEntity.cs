@@ -19,16 +19,26 @@ namespace Switch.Actors.Cluster;
 /// entity had committed, granted the lease and passivated, without starting it. The holder's reports on such a parked
 /// connection update the packed state here; the entity starts only when something needs it (a packet entering
 /// another node, a flush, a dump, its deadline).
-/// A durable cluster forwards everything: after a failover the relay cannot know which entities the journal holds
-/// until they have recovered.
+/// In a durable cluster the relay keeps, in its own journal stream (<see cref="RelayLedger"/>), the list of entities
+/// that may hold a journaled connection: an entity goes on it before the relay forwards it its first commit, and off it
+/// once it holds nothing. After a failover the list comes back before the relay handles anything, so the gate answers
+/// lookups for entities not on it (they hold nothing in the journal either) without starting them; it never commits
+/// (the entity journals the commit before it answers).
 /// </summary>
-public sealed class BatchRelayEntity : UntypedActor, IWithTimers
+public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     public const string Prefix = "b/";
     private sealed class Sweep { public static readonly Sweep Instance = new(); }
 
     private readonly IClock _clock;
-    private readonly bool _gate;
+    private readonly bool _durable;
+    // Open from the start without a journal; in a durable cluster once the ledger has been read back.
+    private bool _gate;
+    // Durable: entities that may hold a journaled connection, and the queries waiting for an entity's first record.
+    private readonly HashSet<string> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<(object Message, IActorRef Sender)>> _holding = new(StringComparer.Ordinal);
+    private List<string>? _toHold;
+    private IActorRef? _ledger;
     private readonly ConntrackEngine _scratch;
     private System.Collections.Concurrent.ConcurrentDictionary<string, DirEntry> _dir = null!;
     private IActorRef? _replies;
@@ -39,10 +49,12 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers
     public static long CommittedHere, ReportsHere;
 
     public ITimerScheduler Timers { get; set; } = null!;
+    public IStash Stash { get; set; } = null!;
 
     public BatchRelayEntity(IClock clock, ConntrackSettings settings, bool durable)
     {
         _clock = clock;
+        _durable = durable;
         _gate = !durable;
         _scratch = new ConntrackEngine(clock, settings);
     }
@@ -56,17 +68,59 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers
     {
         var shard = Uri.UnescapeDataString(Self.Path.Name)[Prefix.Length..];
         _dir = ShardDirectory.Get(Context.System).Shard(shard);
-        if (_gate) Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
+        if (_durable)
+        {
+            _ledger = Context.ActorOf(RelayLedger.Props(shard), "ledger");
+            Context.Watch(_ledger);
+        }
+        Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
     }
 
     protected override void OnReceive(object message)
     {
+        if (_durable && !_gate && message is not (RelayLedger.Loaded or Terminated))
+        {
+            // The ledger is being read back: nothing is decided before the relay knows what the journal may hold.
+            Stash.Stash();
+            return;
+        }
         switch (message)
         {
             case CtQueryBatch b:
                 if (b.Reports is not null) foreach (var r in b.Reports) Report(r);
                 foreach (var q in b.Queries) Route(q);
+                if (_toHold is { Count: > 0 })
+                {
+                    _ledger!.Tell(new RelayLedger.Hold(_toHold.ToArray()));
+                    _toHold.Clear();
+                }
                 break;
+            case RelayLedger.Loaded l:
+                foreach (var id in l.Ids)
+                {
+                    _held.Add(id);
+                    _dir.GetOrAdd(id, _ => new DirEntry()).HasState = true;
+                }
+                _gate = true;
+                Stash.UnstashAll();
+                break;
+            case RelayLedger.Held h:
+                foreach (var id in h.Ids)
+                {
+                    if (!_holding.Remove(id, out var waiting)) continue;
+                    // Recorded: the entity's queries go on, in the order they came.
+                    while (waiting.TryDequeue(out var w))
+                        if (w.Message is CtQuery q) Forward(q, w.Sender);
+                        else
+                        {
+                            Interlocked.Increment(ref _dir.GetOrAdd(id, _ => new DirEntry()).Outstanding);
+                            Context.Parent.Tell(w.Message, w.Sender);
+                        }
+                }
+                break;
+            case Terminated t when t.ActorRef.Equals(_ledger):
+                // The ledger could not write (journal down): restart with it rather than decide without it.
+                throw new InvalidOperationException("the relay's ledger stopped");
             case Sweep:
                 SweepIdle();
                 break;
@@ -79,13 +133,22 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers
     private void Route(CtQuery q)
     {
         if (!_gate || !q.EntityId.StartsWith(CtRouting.ConnectionPrefix, StringComparison.Ordinal)) { Context.Parent.Forward(q); return; }
-        _dir.TryGetValue(q.EntityId, out var e);
-        if ((e is not null && (Volatile.Read(ref e.Outstanding) > 0 || e.HasState))
-            || (q.Request.Commit && (!q.WantsLease || q.Request.Alg != 0)) || MayBeExpected(q))
+        if (_durable)
         {
-            e ??= _dir.GetOrAdd(q.EntityId, _ => new DirEntry());
-            Interlocked.Increment(ref e.Outstanding);
-            Context.Parent.Forward(q);
+            if (_holding.TryGetValue(q.EntityId, out var waiting)) { waiting.Enqueue((q, Sender)); return; }
+            if (q.Request.Commit && _held.Add(q.EntityId))
+            {
+                // The entity may journal a connection: it goes on the ledger first, then gets the query.
+                _holding[q.EntityId] = new Queue<(object, IActorRef)>(new[] { ((object)q, Sender) });
+                (_toHold ??= new List<string>()).Add(q.EntityId);
+                return;
+            }
+        }
+        _dir.TryGetValue(q.EntityId, out var e);
+        if ((e is not null && (Volatile.Read(ref e.Outstanding) > 0 || e.HasState)) || (_durable && _held.Contains(q.EntityId))
+            || (q.Request.Commit && (_durable || !q.WantsLease || q.Request.Alg != 0)) || MayBeExpected(q))
+        {
+            Forward(q, Sender);
             return;
         }
         if (e is not null) _dir.TryRemove(q.EntityId, out _);
@@ -93,6 +156,13 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers
         if (_scratch.Single() is { } c) reply = Born(q.EntityId, c, reply);
         else Interlocked.Increment(ref GateAnswered);
         (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(Sender, reply));
+    }
+
+    private void Forward(CtQuery q, IActorRef sender)
+    {
+        var e = _dir.GetOrAdd(q.EntityId, _ => new DirEntry());
+        Interlocked.Increment(ref e.Outstanding);
+        Context.Parent.Tell(q, sender);
     }
 
     /// <summary>The query committed a connection (no helper, nothing expected): it is lent to the asking datapath and
@@ -116,6 +186,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers
     private void Report(LeaseReport r)
     {
         if (!_gate) { Context.Parent.Forward(r); return; }
+        if (_holding.TryGetValue(r.EntityId, out var waiting)) { waiting.Enqueue((r, Sender)); return; }
         if (!_dir.TryGetValue(r.EntityId, out var e) || (!e.HasState && Volatile.Read(ref e.Outstanding) == 0 && e.Parked is null))
         {
             if (r.AckId != 0) Sender.Tell(new LeaseReportAck(r.AckId));
@@ -152,10 +223,17 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers
     private void SweepIdle()
     {
         long now = _clock.NowUs;
+        List<string>? released = null;
         foreach (var (id, e) in _dir)
         {
-            if (Volatile.Read(ref e.Outstanding) == 0 && !e.HasState && e.Parked is null) _dir.TryRemove(id, out _);
+            if (Volatile.Read(ref e.Outstanding) == 0 && !e.HasState && e.Parked is null)
+            {
+                // Durable: an entity that holds nothing has forgotten its connection (journaled): off the ledger.
+                if (_held.Remove(id)) (released ??= new List<string>()).Add(id);
+                _dir.TryRemove(id, out _);
+            }
             else if (e.Parked is { } p && ConnImages.PackedExpiresUs(p.State) <= now) Context.Parent.Tell(new WakeEntity(id));
         }
+        if (released is not null) _ledger?.Tell(new RelayLedger.Release(released.ToArray()));
     }
 }

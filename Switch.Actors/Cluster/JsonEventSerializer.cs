@@ -16,6 +16,7 @@ public sealed class JsonEventSerializer : SerializerWithStringManifest
         ["ConnSaved"] = typeof(ConnSaved), ["ConnForgotten"] = typeof(ConnForgotten),
         ["ExpectSaved"] = typeof(ExpectSaved), ["ExpectCleared"] = typeof(ExpectCleared),
         ["FlowSetSaved"] = typeof(FlowSetSaved),
+        ["RelayHeld"] = typeof(RelayHeld), ["RelayReleased"] = typeof(RelayReleased), ["RelayHeldSnapshot"] = typeof(RelayHeldSnapshot),
     };
 
     public JsonEventSerializer(ExtendedActorSystem system) : base(system) { }

@@ -23,6 +23,15 @@ public sealed record ConnSaved(ConnRecord Conn, ExpectData[] Expectations, long 
 /// <summary>The connection is gone (teardown, expiry, flush): after it, the entity's events are deleted.</summary>
 public sealed record ConnForgotten(long AtUs) : IDurableEvent;
 
+/// <summary>A durable shard's relay recorded connection entities that may now hold journaled state.</summary>
+public sealed record RelayHeld(string[] Ids) : IDurableEvent;
+
+/// <summary>Those entities hold nothing any more.</summary>
+public sealed record RelayReleased(string[] Ids) : IDurableEvent;
+
+/// <summary>A relay's whole list at one point (its snapshot).</summary>
+public sealed record RelayHeldSnapshot(string[] Ids) : IDurableEvent;
+
 /// <summary>An expectation entity holds <see cref="Data"/>.</summary>
 public sealed record ExpectSaved(ExpectData Data) : IDurableEvent;
 

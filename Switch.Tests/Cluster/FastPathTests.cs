@@ -146,6 +146,62 @@ public class FastPathTests
         await Handshake(c, 0);
     }
 
+    /// <summary>A durable cluster gates lookups too: each shard's relay keeps a journaled list of the entities that may
+    /// hold a connection, so an uncommitted flood starts no entity (each would cost a journal recovery and a
+    /// remember-entities write), while committed connections keep reaching their entities, also after the relays
+    /// restart and read their lists back.</summary>
+    [Fact]
+    public async Task A_durable_cluster_starts_no_entity_for_an_uncommitted_flood()
+    {
+        string[] flows =
+        {
+            "table=0,priority=10,ip actions=ct(table=1,zone=1)",
+            "table=1,priority=20,in_port=1,ip,ct_state=+trk+new actions=ct(commit,zone=1),output:2",
+            "table=1,priority=20,ip,ct_state=+trk+est actions=output:2",
+            "table=1,priority=1 actions=drop",
+        };
+        var dir = Directory.CreateTempSubdirectory("dswitch-dgate-").FullName;
+        try
+        {
+            var journal = new Switch.Node.Cluster.PersistenceOptions(Switch.Node.Cluster.PersistenceOptions.Sqlite,
+                $"Data Source={Path.Combine(dir, "journal.db")}");
+            await using var c = await TestCluster.StartAsync(2, persistence: journal);
+            await c.AddFlowsAsync(0, flows);
+            var until = DateTime.UtcNow.AddSeconds(20);
+            while (c.Nodes.Any(n => !ExpectIndex.Get(n.System).IsSynced) && DateTime.UtcNow < until) await Task.Delay(100);
+            await Handshake(c, 0);
+            long started = ConnectionEntity.Started, gated = BatchRelayEntity.GateAnswered;
+            byte[] SynFrame(int i) => TcpV4($"10.{100 + i / 65536}.{i / 256 % 256}.{i % 256}", B, (ushort)(1024 + i % 60000), PB, Syn, 7);
+            const int N = 5000;
+            var frames = await Task.WhenAll(Enumerable.Range(0, 5).Select(k =>
+                c.InjectAsync(k % 2, 2, Enumerable.Range(k * 1000, 1000).Select(SynFrame).ToArray())));
+            Assert.All(frames.SelectMany(r => r.Frames), f => Assert.Equal("+new+trk drop_action", Flags(f)));
+            Assert.Equal(0, ConnectionEntity.Started - started);
+            Assert.Equal(N, BatchRelayEntity.GateAnswered - gated);
+            // The committed connection is still its entity's: a packet entering node 2 takes the lease back, +est.
+            Assert.Equal("+est+trk", Flags((await c.InjectAsync(1, 1, Data(true, 0))).Frames[0]));
+            // Restart every relay (as a failover would): each reads its list back before deciding anything.
+            var all = c.Nodes.SelectMany(n => Enumerable.Range(0, 30).Select(sh =>
+                n.System.ActorSelection($"/system/sharding/{ConntrackRegion.Name}/{sh}/{Uri.EscapeDataString(BatchRelayEntity.EntityId(sh.ToString()))}"))).ToList();
+            int killed = 0;
+            foreach (var sel in all)
+                try { (await sel.ResolveOne(TimeSpan.FromMilliseconds(500))).Tell(Kill.Instance); killed++; } catch (ActorNotFoundException) { }
+            Assert.Equal(30, killed);
+            await Task.Delay(500);
+            started = ConnectionEntity.Started; gated = BatchRelayEntity.GateAnswered;
+            frames = await Task.WhenAll(Enumerable.Range(5, 2).Select(k =>
+                c.InjectAsync(k % 2, 2, Enumerable.Range(k * 1000, 1000).Select(SynFrame).ToArray())));
+            Assert.All(frames.SelectMany(r => r.Frames), f => Assert.Equal("+new+trk drop_action", Flags(f)));
+            Assert.Equal(0, ConnectionEntity.Started - started);
+            Assert.Equal(2000, BatchRelayEntity.GateAnswered - gated);
+            Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(0, 1, Data(false, 0))).Frames[0]));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
     [Fact]
     public async Task A_passivated_entity_comes_back_with_its_state()
     {
