@@ -38,6 +38,10 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     /// holder's first reports come right after the grant: restarting for each would cost more than staying).</summary>
     public static TimeSpan ParkAfter = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long an entity whose connection it decides itself (not lent: asymmetric, or never asked for a lease)
+    /// stays started after its last message before it passivates the same way.</summary>
+    public static TimeSpan IdleParkAfter = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a revocation waits for the holder; past it the holder is taken for dead and this entity's
     /// (reported) state rules.</summary>
     public static TimeSpan RevokeWait = TimeSpan.FromSeconds(2);
@@ -470,13 +474,15 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             Context.Parent.Tell(new Passivate(StopNow.Instance));
             return;
         }
-        // Lent and idle here: passivate after a while, keeping the compact state in the shard's directory (without a
+        // Lent, or idle here: passivate after a while, keeping the compact state in the shard's directory (without a
         // journal; a durable entity would come back from its journal instead, so it stays).
-        if (Parkable()) Timers.StartSingleTimer("park", ParkTick.Instance, ParkAfter);
+        if (Parkable()) Timers.StartSingleTimer("park", ParkTick.Instance, _holder is null ? IdleParkAfter : ParkAfter);
     }
 
-    private bool Parkable() => !_durable && _holder is not null && !_waiting && !_revoking && _published.Count == 0 && _imported is null
-        && _engine.Counters.Expectations == 0 && _engine.Single() is not null && _dir is not null;
+    /// <summary>The whole state fits the packed form: one plain connection (no helper state, no master link), no
+    /// expectation of its own or imported, nothing in progress.</summary>
+    private bool Parkable() => !_durable && !_waiting && !_revoking && _published.Count == 0 && _imported is null
+        && _engine.Counters.Expectations == 0 && _engine.Single() is { Helper: CtAlg.None, Extras: null } && _dir is not null;
 
     protected override void PostStop()
     {
@@ -491,6 +497,6 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         base.PostStop();
     }
 
-    /// <summary>Entities passivated with a lent connection (process-wide, for tests and metrics).</summary>
+    /// <summary>Entities passivated with their connection (process-wide, for tests and metrics).</summary>
     public static long Parked;
 }

@@ -239,6 +239,37 @@ public class FastPathTests
         Assert.Contains("ESTABLISHED", lines[0]);
     }
 
+    /// <summary>An entity that decides its connection itself (asymmetric: never lent again) passivates once idle, and
+    /// comes back with its state on the next packet.</summary>
+    [Fact]
+    public async Task An_idle_asymmetric_connection_passivates_and_comes_back()
+    {
+        var saved = ConnectionEntity.IdleParkAfter;
+        ConnectionEntity.IdleParkAfter = TimeSpan.FromMilliseconds(500);
+        try
+        {
+            await using var c = await TestCluster.StartAsync(2);
+            await c.AddFlowsAsync(0, Firewall);
+            Assert.Equal("+new+trk", Flags((await c.InjectAsync(0, 1, TcpV4(A, B, PA, PB, Syn, 100))).Frames[0]));
+            Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(1, 1, TcpV4(B, A, PB, PA, Syn | Ack, 500, 101))).Frames[0]));
+            Assert.Equal("+est+trk", Flags((await c.InjectAsync(0, 1, TcpV4(A, B, PA, PB, Ack, 101, 501))).Frames[0]));
+            Assert.Equal(0, (await Info(c, 0)).LeasesHeld);
+            var id = CtRouting.ConnectionId(1, 6, false, 0x0a000001, PA, 0x0a000002, PB);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!c.Nodes.SelectMany(n => ShardDirectory.Get(n.System).ParkedIds()).Contains(id) && DateTime.UtcNow < deadline) await Task.Delay(100);
+            Assert.Contains(id, c.Nodes.SelectMany(n => ShardDirectory.Get(n.System).ParkedIds()));
+            Assert.Equal(0, await ConnectionEntities(c));
+            // Back on the next packet, from either node, with its windows: still decided centrally (no lease).
+            Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(1, 1, Data(false, 0))).Frames[0]));
+            Assert.Equal("+est+trk", Flags((await c.InjectAsync(0, 1, Data(true, 1))).Frames[0]));
+            Assert.Equal(0, (await Info(c, 0)).LeasesHeld);
+            var lines = await Dump(c);
+            Assert.Single(lines);
+            Assert.Contains("ESTABLISHED", lines[0]);
+        }
+        finally { ConnectionEntity.IdleParkAfter = saved; }
+    }
+
     [Fact]
     public async Task Many_connections_committed_on_one_node_then_answered_on_two_lose_no_decision()
     {
