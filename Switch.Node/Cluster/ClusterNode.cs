@@ -90,7 +90,7 @@ public sealed class ClusterNode : IAsyncDisposable
         var seeds = o.Seeds.Count == 0 ? $"\"akka.tcp://{ClusterNodeOptions.SystemName}@{o.Host}:{o.Port}\"" : string.Join(",", o.Seeds.Select(x => $"\"{x}\""));
         return ClusterNodeBootstrap.Config(o).WithFallback(ConfigurationFactory.ParseString($$"""
             akka {
-              loglevel = WARNING
+              loglevel = {{o.LogLevel}}
               stdout-loglevel = OFF
               loggers = ["Switch.Actors.Cluster.StderrLogger, Switch.Actors"]
               actor {

@@ -19,6 +19,8 @@ public sealed record ClusterNodeOptions
     /// <summary>Where conntrack state is journaled; null: in memory only (state dies with its node).</summary>
     public PersistenceOptions? Persistence { get; init; }
     public const string SystemName = "dswitch";
+    /// <summary>Akka's log level on stderr (WARNING for a node; the local replay cluster runs quiet).</summary>
+    public string LogLevel { get; init; } = "WARNING";
     /// <summary>When set, the node forms or joins the cluster by Akka.Management bootstrap and <see cref="Seeds"/> is ignored.</summary>
     public ClusterBootstrapOptions? Bootstrap { get; init; }
 }
