@@ -16,14 +16,7 @@ public static partial class ClusterLoad
 {
     public const int Shards = 30;
 
-    public static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int p = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return p;
-    }
+    public static int FreePort() => Switch.Node.Cluster.Loopback.FreePort();
 
     public static string SeedAddress(int port) => $"akka.tcp://{ClusterNodeOptions.SystemName}@127.0.0.1:{port}";
 

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
@@ -124,12 +122,5 @@ public static class ClusterReplayJob
         }
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int p = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return p;
-    }
+    private static int FreePort() => Loopback.FreePort();
 }

@@ -15,14 +15,7 @@ public sealed class TestCluster : IAsyncDisposable
     public List<ClusterNode> Nodes { get; } = new();
     public Dictionary<(int Node, uint Port), InMemoryPort> Ports { get; } = new();
 
-    public static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int p = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return p;
-    }
+    public static int FreePort() => Loopback.FreePort();
 
     public static async Task<TestCluster> StartAsync(int n, uint[]? ports = null, PersistenceOptions? persistence = null)
     {

@@ -82,12 +82,5 @@ public abstract class ControlServer : IAsyncLifetime
         SamplesCommand.Firewall.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#').ToList()));
 
     /// <summary>A port nothing listens on: bound by the OS, then closed.</summary>
-    public static int ClosedPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    public static int ClosedPort() => Switch.Node.Cluster.Loopback.FreePort();
 }
