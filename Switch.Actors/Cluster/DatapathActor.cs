@@ -137,6 +137,23 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 Sender.Tell(new NodeInfo(_node, _apiUrl, _ct.Queries, _ct.BatchesSent, _ct.BatchedQueries, _ct.Timeouts, _ct.Refused, _ct.Pending,
                     _ct.LocalDecisions, _ct.LeasesHeld));
                 break;
+            case DumpParked d:
+            {
+                var ids = new List<string>();
+                var lines = new List<string>();
+                foreach (var (id, parked) in ShardDirectory.Get(Context.System).ParkedEntries())
+                {
+                    ids.Add(id);
+                    var image = ConnImages.Unpacked(parked.State);
+                    if ((d.Zone is null || image.Conn.Zone == d.Zone) && _ct.FormatParked(image) is { } line) lines.Add(line);
+                    if (ids.Count < ParkedDump.PartSize) continue;
+                    Sender.Tell(new ParkedDump(ids.ToArray(), lines.ToArray(), false));
+                    ids.Clear();
+                    lines.Clear();
+                }
+                Sender.Tell(new ParkedDump(ids.ToArray(), lines.ToArray(), true));
+                break;
+            }
             case GetParkedEntities:
                 Sender.Tell(new ParkedEntities(ShardDirectory.Get(Context.System).HeldIds()));
                 break;

@@ -18,6 +18,14 @@ public sealed class ShardDirectory : IExtension
 
     public ConcurrentDictionary<string, DirEntry> Shard(string shardId) => _shards.GetOrAdd(shardId, _ => new ConcurrentDictionary<string, DirEntry>());
 
+    /// <summary>Entities passivated (or born lent) with their state here, and that state.</summary>
+    public IEnumerable<(string Id, ParkedConn Parked)> ParkedEntries()
+    {
+        foreach (var s in _shards.Values)
+            foreach (var kv in s)
+                if (kv.Value.Parked is { } p) yield return (kv.Key, p);
+    }
+
     /// <summary>Entities passivated with their state here.</summary>
     public string[] ParkedIds() => _shards.Values.SelectMany(s => s.Where(kv => kv.Value.Parked is not null).Select(kv => kv.Key)).ToArray();
 

@@ -64,6 +64,13 @@ public sealed partial class ConntrackEngine
 
     /// <summary>Puts in a connection whose whole state came from elsewhere (a lease image), replacing any entry with
     /// its key; null when its deadline has passed (the old entry is gone either way).</summary>
+    /// <summary>The dump-conntrack line of a connection image (null when its deadline has passed), without taking it in.</summary>
+    internal string? FormatImage(Switch.Contracts.Cluster.ConnImage image)
+    {
+        var c = Switch.Actors.Cluster.ConnImages.ToConnection(image, TimeoutsFor(image.Conn.Zone));
+        return c.ExpiresUs > _clock.NowUs ? ConnDump.Format(c) : null;
+    }
+
     internal Connection? Adopt(Switch.Contracts.Cluster.ConnImage image)
     {
         var c = Switch.Actors.Cluster.ConnImages.ToConnection(image, TimeoutsFor(image.Conn.Zone));

@@ -22,3 +22,14 @@ public sealed record NodeInfo(string Name, string ApiUrl, long CtQueries, long C
 public sealed record GetParkedEntities() : IClusterMessage;
 
 public sealed record ParkedEntities(string[] EntityIds) : IClusterMessage;
+
+/// <summary>dump-conntrack of the connections parked on a node (born lent or passivated), straight from their packed
+/// state, without starting their entities. Answered in parts of at most <see cref="ParkedDump.PartSize"/> entities
+/// (a remote frame is bounded), in order, the last one marked; <see cref="ParkedDump.EntityIds"/> names every parked
+/// entity a part covered.</summary>
+public sealed record DumpParked(ushort? Zone) : IClusterMessage;
+
+public sealed record ParkedDump(string[] EntityIds, string[] Lines, bool Last) : IClusterMessage
+{
+    public const int PartSize = 500;
+}

@@ -88,9 +88,26 @@ public sealed class ClusterSwitchControl : ISwitchControl
     public async Task<IReadOnlyList<string>> DumpConntrackAsync(ushort? zone, CancellationToken ct = default)
     {
         var lines = new List<string>();
-        foreach (var (_, ids) in await EntitiesByMember(ct))
+        foreach (var (member, ids) in await EntitiesByMember(ct))
         {
-            var replies = await Task.WhenAll(ids.Select(id => _node.Region.Ask<DumpEntityReply>(new DumpEntity(id, zone), Timeout, ct)));
+            // Parked connections are dumped from their packed state on their node (a million of them must not start a
+            // million entities); the others by their entities.
+            var inbox = Inbox.Create(System);
+            var done = new HashSet<string>(StringComparer.Ordinal);
+            try
+            {
+                DatapathOf(member).Tell(new DumpParked(zone), inbox.Receiver);
+                while (true)
+                {
+                    if (await inbox.ReceiveAsync(Timeout) is not ParkedDump part) throw new ControlException(503, $"member {member.Address} did not answer");
+                    lines.AddRange(part.Lines);
+                    done.UnionWith(part.EntityIds);
+                    if (part.Last) break;
+                }
+            }
+            finally { inbox.Dispose(); }
+            var replies = await Task.WhenAll(ids.Where(id => !done.Contains(id))
+                .Select(id => _node.Region.Ask<DumpEntityReply>(new DumpEntity(id, zone), Timeout, ct)));
             foreach (var r in replies) lines.AddRange(r.Lines);
         }
         lines.Sort(StringComparer.Ordinal);

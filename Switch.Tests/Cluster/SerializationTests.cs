@@ -28,6 +28,7 @@ public class SerializationTests
         new FlowSet(3, new[] { "table=0, priority=1 actions=drop" }),
         new FlowCommand(FlowCommandKind.Delete, new[] { "tcp" }, true), new FlowCommandResult(2, 3, "err"),
         new ApplyFlowSet(new FlowSet(1, Array.Empty<string>())), new FlowSetApplied("n1", 1),
+        new DumpParked(4), new DumpParked(null), new ParkedDump(new[] { "c/x" }, new[] { "udp,orig=(...)" }, true),
         new DumpFlows("table=1"), new DumpFlowsReply(new[] { "x" }, null),
         new InjectFrames(1, new[] { new byte[] { 1 }, new byte[] { 2, 3 } }),
         new InjectedFrame(1, 0x82, 1, 5, new uint[] { 2 }, null), new InjectFramesReply("n2", new[] { new InjectedFrame(2, 0, 0, 0, Array.Empty<uint>(), "drop_action") }),
