@@ -109,13 +109,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                 {
                     if (!_holding.Remove(id, out var waiting)) continue;
                     // Recorded: the entity's queries go on, in the order they came.
-                    while (waiting.TryDequeue(out var w))
-                        if (w.Message is CtQuery q) Forward(q, w.Sender);
-                        else
-                        {
-                            Interlocked.Increment(ref _dir.GetOrAdd(id, _ => new DirEntry()).Outstanding);
-                            Context.Parent.Tell(w.Message, w.Sender);
-                        }
+                    while (waiting.TryDequeue(out var w)) Forward(id, w.Message, w.Sender);
                 }
                 break;
             case Terminated t when t.ActorRef.Equals(_ledger):
@@ -148,7 +142,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         if ((e is not null && (Volatile.Read(ref e.Outstanding) > 0 || e.HasState)) || (_durable && _held.Contains(q.EntityId))
             || (q.Request.Commit && (_durable || !q.WantsLease || q.Request.Alg != 0)) || MayBeExpected(q))
         {
-            Forward(q, Sender);
+            Forward(q.EntityId, q, Sender);
             return;
         }
         if (e is not null) _dir.TryRemove(q.EntityId, out _);
@@ -158,11 +152,11 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(Sender, reply));
     }
 
-    private void Forward(CtQuery q, IActorRef sender)
+    /// <summary>Hands a query or report to its entity, counted outstanding until the entity has handled it.</summary>
+    private void Forward(string entityId, object message, IActorRef sender)
     {
-        var e = _dir.GetOrAdd(q.EntityId, _ => new DirEntry());
-        Interlocked.Increment(ref e.Outstanding);
-        Context.Parent.Tell(q, sender);
+        Interlocked.Increment(ref _dir.GetOrAdd(entityId, _ => new DirEntry()).Outstanding);
+        Context.Parent.Tell(message, sender);
     }
 
     /// <summary>The query committed a connection (no helper, nothing expected): it is lent to the asking datapath and
@@ -210,8 +204,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                 return;
             }
         }
-        Interlocked.Increment(ref e.Outstanding);
-        Context.Parent.Forward(r);
+        Forward(r.EntityId, r, Sender);
     }
 
     /// <summary>A new TCP/UDP packet whose expectation key some node may hold: its entity must consult it.</summary>

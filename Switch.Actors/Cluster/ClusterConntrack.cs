@@ -24,10 +24,10 @@ public sealed class ClusterConntrack : IRemoteConntrack
     private readonly int _maxPending;
     private readonly long _timeoutUs;
     private readonly bool _wantsLeases;
-    // Durable cluster: a local decision that changes what is journaled waits for the entity's journal (see LeaseReport).
+    // Durable cluster: a local decision that changes what is journaled waits for the entity's journal (see LeaseReport):
+    // TryDecide leaves the decision and its report here, and the Submit that follows sends the report with an ack id.
     private readonly bool _durableReports;
-    private CtOutcome? _deferred;
-    private Lease? _deferredLease;
+    private (CtOutcome Outcome, LeaseReport Report)? _deferred;
     private readonly Dictionary<long, InFlight> _pending = new();
     private readonly Dictionary<string, Outgoing> _batches = new();
     private readonly int _shards;
@@ -126,11 +126,10 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (_activeCount == 0 || !_local.TryExecuteHeld(ref packet, ref key, in request, out outcome, out var held)) return false;
         LocalDecisions++;
         Decisions++;
-        if (held!.Tag is Lease lease && AfterLocal(lease, held) && _durableReports)
+        if (held!.Tag is Lease lease && AfterLocal(lease, held) is { } report)
         {
             // Decided, but the change must be journaled before the packet goes on: Submit (next) holds it.
-            _deferred = outcome;
-            _deferredLease = lease;
+            _deferred = (outcome, report);
             Decisions--;
             return false;
         }
@@ -138,36 +137,37 @@ public sealed class ClusterConntrack : IRemoteConntrack
     }
 
     /// <summary>After a local decision: reports a change the entity must journal, or that the connection is gone.
-    /// True when what changed is more than the timer (in a durable cluster the packet then waits for the journal).</summary>
-    private bool AfterLocal(Lease l, Connection c)
+    /// In a durable cluster such a report is returned instead of sent: the packet waits for the journal (a timer
+    /// checkpoint never makes it wait).</summary>
+    private LeaseReport? AfterLocal(Lease l, Connection c)
     {
         if (c.Has(ConnStatus.Dying))
         {
             // The packet ended the entry (TCP reopen or kill); a committed reopen left a new one under the same key.
-            if (!_local.TryGet(c.Key, out var next) || next is null) { PendingReport(l, null); RemoveLease(l); return true; }
+            if (!_local.TryGet(c.Key, out var next) || next is null) { RemoveLease(l); return Changed(l, null); }
             next.Tag = l;
             l.Conn = next;
-            PendingReport(l, next);
-            return true;
+            return Changed(l, next);
         }
         bool changed = (byte)c.Status != l.RStatus || (byte)c.Tcp.State != l.RTcpState || c.Mark != l.RMark
             || c.Label != l.RLabel || c.OrigIsA != l.ROrigIsA; // a replaced entry shows as Dying above
-        if (changed) { PendingReport(l, c); return true; }
+        if (changed) return Changed(l, c);
         if (c.ExpiresUs - l.RExpiresUs > (l.RExpiresUs - l.ReportedAtUs) / 2) Report(l, c); // a timer checkpoint: no wait
-        return false;
+        return null;
     }
 
-    // In a durable cluster the report of a state change leaves from Submit, carrying the held packet's id.
-    private void PendingReport(Lease l, Connection? c)
+    /// <summary>A change the entity must journal: sent now, or (durable) handed back to leave with the held packet.</summary>
+    private LeaseReport? Changed(Lease l, Connection? c)
     {
-        if (_durableReports) { _pendingImage = c is null ? null : ConnImages.From(c); _pendingGone = c is null; if (c is not null) l.Snap(_pendingImage!.Conn, _clock.NowUs); return; }
-        Report(l, c);
+        var report = NewReport(l, c);
+        if (_durableReports) return report;
+        Send(report);
+        return null;
     }
 
-    private ConnImage? _pendingImage;
-    private bool _pendingGone;
+    private void Report(Lease l, Connection? c) => Send(NewReport(l, c));
 
-    private void Report(Lease l, Connection? c, long ackId = 0)
+    private LeaseReport NewReport(Lease l, Connection? c)
     {
         ConnImage? image = null;
         if (c is not null)
@@ -176,21 +176,20 @@ public sealed class ClusterConntrack : IRemoteConntrack
             l.Snap(image.Conn, _clock.NowUs);
         }
         ReportsSent++;
-        Queue(CtRouting.ShardId(l.EntityId, _shards), null, new LeaseReport(l.EntityId, l.Epoch, image, ackId));
+        return new LeaseReport(l.EntityId, l.Epoch, image);
     }
+
+    private void Send(LeaseReport report) => Queue(CtRouting.ShardId(report.EntityId, _shards), null, report);
 
     public void Submit(CtCall call)
     {
-        if (_deferred is { } decided)
+        if (_deferred is { } d)
         {
             // Decided here by TryDecide just now; it changed what is journaled: the answer waits for the entity's ack.
-            var dl = _deferredLease!;
-            _deferred = null; _deferredLease = null;
+            _deferred = null;
             long ackId = ++_nextId;
-            _pending[ackId] = new InFlight(call, NowUs(), dl.EntityId, decided);
-            ReportsSent++;
-            Queue(CtRouting.ShardId(dl.EntityId, _shards), null, new LeaseReport(dl.EntityId, dl.Epoch, _pendingGone ? null : _pendingImage, ackId));
-            _pendingImage = null; _pendingGone = false;
+            _pending[ackId] = new InFlight(call, NowUs(), d.Report.EntityId, d.Outcome);
+            Send(d.Report with { AckId = ackId });
             return;
         }
         var entity = CtRouting.EntityId(call.Packet.Span, call.Key, call.Request.Zone);

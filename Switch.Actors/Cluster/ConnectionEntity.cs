@@ -62,9 +62,8 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     private IActorRef? _holder;
     private long _leaseEpoch;
     private bool _revoking, _central;
-    // Whether this incarnation ever lent the connection, and the holder as journaled (a serialized actor path).
+    // Whether this incarnation ever lent the connection.
     private bool _everLent;
-    private string? _holderPath;
     private IActorRef? _replies;
     private bool _parking;
     private System.Collections.Concurrent.ConcurrentDictionary<string, DirEntry>? _dir;
@@ -158,7 +157,6 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             && !state.Unreachable.Any(m => m.Address.Equals(node));
         if (!alive) return;
         _holder = holder;
-        _holderPath = path;
         _leaseEpoch = saved.LeaseEpoch;
         _everLent = true;
     }
@@ -213,7 +211,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                     Settle();
                     break;
                 }
-                if (rep.Image is null) { _holder = null; _holderPath = null; RemoveConnection(); }
+                if (rep.Image is null) { _holder = null; RemoveConnection(); }
                 else _engine.Adopt(rep.Image);
                 Checkpoint(() =>
                 {
@@ -306,7 +304,6 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             if (_holder is null)
             {
                 _holder = replyTo;
-                _holderPath = null;
                 _everLent = true;
                 _leaseEpoch = Random.Shared.NextInt64(1, long.MaxValue);
                 Interlocked.Increment(ref LeasesGranted);
@@ -342,7 +339,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             || rec.ExpiresUs - _saved.Conn.ExpiresUs > (_saved.Conn.ExpiresUs - _saved.SavedAtUs) / 2;
         if (!changed) { then(); return; }
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        string? holder = _holder is null ? null : _holderPath ??= Akka.Serialization.Serialization.SerializedActorPath(_holder);
+        string? holder = _holder is null ? null : Akka.Serialization.Serialization.SerializedActorPath(_holder);
         Persist(new ConnSaved(rec, expectations, now, holder, epoch), e =>
         {
             JournalStats.Record(started);
@@ -435,7 +432,6 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         Timers.Cancel("revoke");
         _revoking = false;
         _holder = null;
-        _holderPath = null;
         if (gone) RemoveConnection();
         else if (image is not null) _engine.Adopt(image);
         Checkpoint(() =>

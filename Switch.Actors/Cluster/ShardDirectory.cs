@@ -27,10 +27,10 @@ public sealed class ShardDirectory : IExtension
     }
 
     /// <summary>Entities passivated with their state here.</summary>
-    public string[] ParkedIds() => _shards.Values.SelectMany(s => s.Where(kv => kv.Value.Parked is not null).Select(kv => kv.Key)).ToArray();
+    public string[] ParkedIds() => ParkedEntries().Select(e => e.Id).ToArray();
 
-    /// <summary>Entities that hold a connection here, started or passivated (a cluster without a journal; a durable one
-    /// keeps no entries). Unlike the region state, an entity in the middle of passivating is never missing.</summary>
+    /// <summary>Entities that hold a connection here, started or passivated. Unlike the region state, an entity in the
+    /// middle of passivating is never missing.</summary>
     public string[] HeldIds() => _shards.Values.SelectMany(s => s.Where(kv => kv.Value.HasState || kv.Value.Parked is not null).Select(kv => kv.Key)).ToArray();
 
     /// <summary>Connection entries on this node (all shards), and how many are passivated.</summary>

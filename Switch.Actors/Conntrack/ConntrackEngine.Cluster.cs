@@ -62,8 +62,6 @@ public sealed partial class ConntrackEngine
         _expect.Add(key, master, helper, int.MaxValue, Settings.MaxExpectations, now, expiresUs - now);
     }
 
-    /// <summary>Puts in a connection whose whole state came from elsewhere (a lease image), replacing any entry with
-    /// its key; null when its deadline has passed (the old entry is gone either way).</summary>
     /// <summary>The dump-conntrack line of a connection image (null when its deadline has passed), without taking it in.</summary>
     internal string? FormatImage(Switch.Contracts.Cluster.ConnImage image)
     {
@@ -71,6 +69,8 @@ public sealed partial class ConntrackEngine
         return c.ExpiresUs > _clock.NowUs ? ConnDump.Format(c) : null;
     }
 
+    /// <summary>Puts in a connection whose whole state came from elsewhere (a lease image), replacing any entry with
+    /// its key; null when its deadline has passed (the old entry is gone either way).</summary>
     internal Connection? Adopt(Switch.Contracts.Cluster.ConnImage image)
     {
         var c = Switch.Actors.Cluster.ConnImages.ToConnection(image, TimeoutsFor(image.Conn.Zone));

@@ -22,11 +22,12 @@ public static class ClusterReplayJob
     public static async Task<string> RunAsync(ReplayOptions o, int members, TextWriter progress)
     {
         var flows = FlowFile.Load(o.FlowsPath);
-        var lines = File.ReadAllLines(o.FlowsPath).Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#').ToArray();
+        // Checked here (errors name file, line and column), sent in canonical add-flow text.
+        var lines = flows.Select(f => f.ToString()).ToArray();
         foreach (var i in o.Inputs)
             if (!File.Exists(i.Path)) throw new UsageException($"capture '{i.Path}' for port {i.Port} not found");
         var portNumbers = ReplayJob.PortNumbers(flows, o.Inputs);
-        int seedPort = FreePort();
+        int seedPort = Loopback.FreePort();
         string seed = $"akka.tcp://{ClusterNodeOptions.SystemName}@127.0.0.1:{seedPort}";
         var nodes = new List<ClusterNode>();
         var ports = new List<PcapFilePort>();
@@ -37,12 +38,11 @@ public static class ClusterReplayJob
                 string name = $"n{m + 1}";
                 var dir = Path.Combine(o.OutDir, name);
                 Directory.CreateDirectory(dir);
-                var nodePorts = portNumbers.Select(p => p == OfPorts.Local ? "LOCAL" : p.ToString())
-                    .Zip(portNumbers, (n, p) => new PcapFilePort(p, n, Path.Combine(dir, $"port-{n}.pcap"))).ToList();
+                var nodePorts = portNumbers.Select(p => new PcapFilePort(p, OfPorts.Name(p), Path.Combine(dir, $"port-{OfPorts.Name(p)}.pcap"))).ToList();
                 ports.AddRange(nodePorts);
                 nodes.Add(new ClusterNode(new ClusterNodeOptions
                 {
-                    Name = name, Port = m == 0 ? seedPort : FreePort(), Seeds = new[] { seed }, StableAfter = TimeSpan.FromSeconds(2),
+                    Name = name, Port = m == 0 ? seedPort : Loopback.FreePort(), Seeds = new[] { seed }, StableAfter = TimeSpan.FromSeconds(2),
                     LogLevel = "OFF", // membership chatter and the shutdown's disassociations are not the replay's output
                 }, nodePorts));
             }
@@ -62,7 +62,7 @@ public static class ClusterReplayJob
                 frames++;
                 int m = (int)((p.InPort - 1) % (uint)members);
                 var reply = await nodes[m].Datapath.Ask<InjectFramesReply>(new InjectFrames(p.InPort, new[] { p.Span.ToArray() }), TimeSpan.FromSeconds(30));
-                perNode[m].Add(p.InPort, reply.Frames[0]);
+                perNode[m].Add(reply.Frames[0]);
             }
             var infos = await Task.WhenAll(nodes.Select(n => n.Datapath.Ask<NodeInfo>(new GetNodeInfo(), TimeSpan.FromSeconds(10))));
             var sb = new StringBuilder();
@@ -84,7 +84,7 @@ public static class ClusterReplayJob
             }
             sb.AppendLine();
             sb.AppendLine($"output captures in {Path.GetFullPath(o.OutDir)}: " + string.Join(", ",
-                nodes.Select(n => $"{n.Options.Name}/port-{{{string.Join(",", portNumbers.Select(p => p == OfPorts.Local ? "LOCAL" : p.ToString()))}}}.pcap")));
+                nodes.Select(n => $"{n.Options.Name}/port-{{{string.Join(",", portNumbers.Select(OfPorts.Name))}}}.pcap")));
             return sb.ToString();
         }
         finally
@@ -100,7 +100,7 @@ public static class ClusterReplayJob
         public readonly Dictionary<string, long> States = new(StringComparer.Ordinal);
         public readonly Dictionary<string, long> Drops = new(StringComparer.Ordinal);
 
-        public void Add(uint inPort, InjectedFrame f)
+        public void Add(InjectedFrame f)
         {
             In++;
             Out += f.Outputs.Length;
@@ -121,6 +121,4 @@ public static class ClusterReplayJob
             await Task.Delay(100);
         }
     }
-
-    private static int FreePort() => Loopback.FreePort();
 }

@@ -34,7 +34,7 @@ public sealed class ReplayJob
         Directory.CreateDirectory(o.OutDir);
         foreach (var p in PortNumbers(flows, o.Inputs))
         {
-            string name = p == OfPorts.Local ? "LOCAL" : p.ToString();
+            string name = OfPorts.Name(p);
             Datapath.AddPort(new PcapFilePort(p, name, Path.Combine(o.OutDir, $"port-{name}.pcap")));
         }
         Source = new ReplaySource(o.Inputs);
