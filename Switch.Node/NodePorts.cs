@@ -34,7 +34,7 @@ public static class NodePorts
                         ?? throw new UsageException($"ports.{key}.tunnel: no VXLAN port {p.Tunnel}");
                     ports.Add(new RemotePort(no, name, tunnel, Endpoint(remote, $"ports.{key}.remote"), p.Mtu));
                 }
-                else if (p.PcapOut is null) ports.Add(new InMemoryPort(no, name, p.Mtu));
+                else if (p.PcapOut is null) ports.Add(new InMemoryPort(no, name, p.Mtu, InMemoryPort.NodeKeep));
                 else
                 {
                     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(p.PcapOut))!);

@@ -48,6 +48,8 @@ public static class Program
         catch (Switch.Actors.Ports.PcapFormatException e) { return Fail(e.Message); }
         catch (IOException e) { return Fail(e.Message); }
         catch (UnauthorizedAccessException e) { return Fail(e.Message); }
+        catch (TimeoutException e) { return Fail(e.Message); }
+        catch (Akka.Actor.AskTimeoutException e) { return Fail("the cluster did not answer in time: " + e.Message); }
     }
 
     internal static int Fail(string message)

@@ -40,6 +40,8 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     private List<string>? _toHold;
     private IActorRef? _ledger;
     private readonly ConntrackEngine _scratch;
+    private readonly int _maxConnections;
+    private ShardDirectory _directory = null!;
     private System.Collections.Concurrent.ConcurrentDictionary<string, DirEntry> _dir = null!;
     private IActorRef? _replies;
 
@@ -57,6 +59,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         _durable = durable;
         _gate = !durable;
         _scratch = new ConntrackEngine(clock, settings);
+        _maxConnections = settings.MaxConnections;
     }
 
     public static Props Props(IClock clock, ConntrackSettings settings, bool durable) =>
@@ -67,7 +70,8 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     protected override void PreStart()
     {
         var shard = Uri.UnescapeDataString(Self.Path.Name)[Prefix.Length..];
-        _dir = ShardDirectory.Get(Context.System).Shard(shard);
+        _directory = ShardDirectory.Get(Context.System);
+        _dir = _directory.Shard(shard);
         if (_durable)
         {
             _ledger = Context.ActorOf(RelayLedger.Props(shard), "ledger");
@@ -127,6 +131,15 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     private void Route(CtQuery q)
     {
         if (!_gate || !q.EntityId.StartsWith(CtRouting.ConnectionPrefix, StringComparison.Ordinal)) { Context.Parent.Forward(q); return; }
+        if (q.Request.Commit && IsNew(q.EntityId) && _directory.Connections() >= _maxConnections)
+        {
+            // This member's conntrack table is full (nf_conntrack_max, per member): the new connection is refused and
+            // its packet dropped, as the kernel drops one when no unassured entry can be evicted. Counted.
+            _directory.CountRefused();
+            (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(Sender,
+                new CtReply(q.Id, CtWireVerdict.Drop, CtDropReasons.TableFull, Array.Empty<ulong>(), null, 0)));
+            return;
+        }
         if (_durable)
         {
             if (_holding.TryGetValue(q.EntityId, out var waiting)) { waiting.Enqueue((q, Sender)); return; }
@@ -151,6 +164,11 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         else Interlocked.Increment(ref GateAnswered);
         (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(Sender, reply));
     }
+
+    /// <summary>No entity of this id holds anything or has anything on its way: a commit would create a connection.</summary>
+    private bool IsNew(string entityId) =>
+        !(_durable && _held.Contains(entityId)) && !_holding.ContainsKey(entityId)
+        && (!_dir.TryGetValue(entityId, out var e) || (!e.HasState && Volatile.Read(ref e.Outstanding) == 0 && e.Parked is null));
 
     /// <summary>Hands a query or report to its entity, counted outstanding until the entity has handled it.</summary>
     private void Forward(string entityId, object message, IActorRef sender)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Switch.Actors.Conntrack;
 using Switch.Actors.Packets;
 
 namespace Switch.Actors.Cluster;
@@ -17,10 +18,8 @@ public static class CtRouting
     public static string EntityId(ReadOnlySpan<byte> frame, in FlowKey k, ushort zone)
     {
         if (k.NwFrag != 0) return FragmentId(frame, k, zone);
-        if (k.IsIpv4 && k.NwProto == IpProtos.Icmp && IsIcmpV4Error((byte)k.TpSrc) && k.L7Ofs > 0
-            && TryQuoted(frame[k.L7Ofs..(k.L3Ofs + k.L3Len)], false, zone, out var id)) return id;
-        if (k.IsIpv6 && k.NwProto == IpProtos.Icmpv6 && k.TpSrc < 128 && k.L7Ofs > 0
-            && TryQuoted(frame[k.L7Ofs..(k.L3Ofs + k.L3Len)], true, zone, out id)) return id;
+        if (k.NwProto == (k.IsIpv6 ? IpProtos.Icmpv6 : IpProtos.Icmp) && IcmpTypes.IsError(k.IsIpv6, (byte)k.TpSrc) && k.L7Ofs > 0
+            && TryQuoted(frame[k.L7Ofs..(k.L3Ofs + k.L3Len)], k.IsIpv6, zone, out var id)) return id;
         UInt128 src = k.IsIpv6 ? k.Ipv6Src : k.NwSrc, dst = k.IsIpv6 ? k.Ipv6Dst : k.NwDst;
         ushort sp = k.TpSrc, dp = k.TpDst;
         if (k.NwProto is IpProtos.Icmp or IpProtos.Icmpv6)
@@ -42,35 +41,15 @@ public static class CtRouting
         return sb.ToString();
     }
 
-    private static bool IsIcmpV4Error(byte type) => type is 3 or 4 or 5 or 11 or 12;
-
-    /// <summary>The connection of the header an ICMP error quotes (RFC 792 / 4443: IP header + first 8 bytes).</summary>
+    /// <summary>The connection of the header an ICMP error quotes: the engine's own parse of the quoted packet
+    /// (<see cref="ConntrackEngine.QuotedTuple"/>, the same IPv6 extension-header walk), so an error routes to the
+    /// entity that holds the connection the engine will look it up in.</summary>
     private static bool TryQuoted(ReadOnlySpan<byte> q, bool v6, ushort zone, out string id)
     {
         id = "";
-        byte proto; UInt128 src, dst; int l4;
-        if (!v6)
-        {
-            if (q.Length < 20 || q[0] >> 4 != 4) return false;
-            l4 = (q[0] & 0xf) * 4;
-            proto = q[9];
-            src = BinaryPrimitives.ReadUInt32BigEndian(q[12..]); dst = BinaryPrimitives.ReadUInt32BigEndian(q[16..]);
-        }
-        else
-        {
-            if (q.Length < 40 || q[0] >> 4 != 6) return false;
-            l4 = 40;
-            proto = q[6];
-            src = BinaryPrimitives.ReadUInt128BigEndian(q[8..]); dst = BinaryPrimitives.ReadUInt128BigEndian(q[24..]);
-        }
-        ushort sp = 0, dp = 0;
-        if (q.Length >= l4 + 4 && proto is IpProtos.Tcp or IpProtos.Udp or IpProtos.Sctp)
-        {
-            sp = BinaryPrimitives.ReadUInt16BigEndian(q[l4..]); dp = BinaryPrimitives.ReadUInt16BigEndian(q[(l4 + 2)..]);
-        }
-        else if (q.Length >= l4 + 6 && proto is IpProtos.Icmp or IpProtos.Icmpv6)
-            sp = dp = BinaryPrimitives.ReadUInt16BigEndian(q[(l4 + 4)..]);
-        id = ConnectionId(zone, proto, v6, src, sp, dst, dp);
+        if (!ConntrackEngine.QuotedTuple(q, v6, out var t)) return false;
+        ushort sp = t.IsIcmp ? t.IcmpId : t.SrcPort, dp = t.IsIcmp ? t.IcmpId : t.DstPort;
+        id = ConnectionId(zone, t.Proto, v6, t.Src, sp, t.Dst, dp);
         return true;
     }
 

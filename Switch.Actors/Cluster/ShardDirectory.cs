@@ -33,6 +33,21 @@ public sealed class ShardDirectory : IExtension
     /// middle of passivating is never missing.</summary>
     public string[] HeldIds() => _shards.Values.SelectMany(s => s.Where(kv => kv.Value.HasState || kv.Value.Parked is not null).Select(kv => kv.Key)).ToArray();
 
+    private long _refused;
+
+    /// <summary>Connection entities on this node that hold or may hold a connection (entries of every shard): what the
+    /// member's conntrack limit (<c>MaxConnections</c>) is checked against. Cheap: a count per shard.</summary>
+    public int Connections()
+    {
+        int n = 0;
+        foreach (var s in _shards.Values) n += s.Count;
+        return n;
+    }
+
+    /// <summary>New connections this member refused because its table was full.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+    public void CountRefused() => Interlocked.Increment(ref _refused);
+
     /// <summary>Connection entries on this node (all shards), and how many are passivated.</summary>
     public (int Entries, int Parked) Counts()
     {

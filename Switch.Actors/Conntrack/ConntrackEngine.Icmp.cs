@@ -56,7 +56,7 @@ public sealed partial class ConntrackEngine
 
     /// <summary>The tuple of the packet an ICMP error quotes (nf_ct_get_tuplepr on the inner header).
     /// A non-first fragment or a header cut before the ports cannot be tracked.</summary>
-    private static bool QuotedTuple(ReadOnlySpan<byte> q, bool isV6, out CtTuple t)
+    internal static bool QuotedTuple(ReadOnlySpan<byte> q, bool isV6, out CtTuple t)
     {
         t = default;
         byte proto;
@@ -80,7 +80,7 @@ public sealed partial class ConntrackEngine
             dst = BinaryPrimitives.ReadUInt128BigEndian(q[24..]);
             proto = q[6];
             l4 = 40;
-            for (int guard = 0; guard < 8; guard++)
+            while (true) // bounded by the quoted packet: each header is at least 8 bytes
             {
                 if (proto is IpProtos.HopByHop or IpProtos.Routing or IpProtos.DestOpts)
                 {

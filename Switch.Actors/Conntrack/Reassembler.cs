@@ -172,7 +172,7 @@ internal sealed class Reassembler
         prevNextAt = o + 6;
         int p = o + 40;
         byte next = f[prevNextAt];
-        for (int guard = 0; guard < 16; guard++)
+        while (true) // bounded by the packet: each header is at least 8 bytes
         {
             if (next == IpProtos.Fragment)
             {

@@ -204,7 +204,9 @@ internal static class ActionParser
         if (!s.EndsWith(']')) return (null, new FlowParseError(col + s.Length, "expected ']'"));
         var inner = s[(br + 1)..^1];
         var parts = inner.Split("..");
-        if (!int.TryParse(parts[0], out int a) || (parts.Length == 2 ? !int.TryParse(parts[1], out int b) : (b = a) != a) || parts.Length > 2
+        // Bit numbers are plain decimal digits: "-1", "+3" or " 2" are not bits (int.TryParse would take them).
+        static bool Bit(string t, out int v) { v = 0; return t.Length is > 0 and <= 3 && t.All(char.IsAsciiDigit) && int.TryParse(t, out v); }
+        if (!Bit(parts[0], out int a) || (parts.Length == 2 ? !Bit(parts[1], out int b) : (b = a) != a) || parts.Length > 2
             || a > b || b >= f.Bits)
             return (null, new FlowParseError(col + br + 1, $"expected a bit range [start..end] within 0..{f.Bits - 1}, got '[{inner}]'"));
         return (new FieldRef(f, name, a, b - a + 1), null);

@@ -15,6 +15,8 @@ namespace Switch.Actors.Datapath;
 public sealed partial class Datapath
 {
     public const int MaxResubmitDepth = 64;
+    /// <summary>Tables one pass of a packet may enter through resubmit and goto_table (OVS: MAX_RESUBMITS).</summary>
+    public const int MaxResubmits = 4096;
     public const int MaxRecirculations = 8;
 
     private readonly IConntrack? _conntrack;
@@ -132,8 +134,9 @@ public sealed partial class Datapath
 
     private void Send(Ctx ctx, uint portNo)
     {
-        ctx.Trace?.Outputs.Add(portNo);
+        // Output to a port that is not configured goes nowhere (as OVS): counted, and not listed among the outputs.
         if (!_ports.TryGetValue(portNo, out var port)) { Counters.Drop("no_such_port"); return; }
+        ctx.Trace?.Outputs.Add(portNo);
         var pkt = ctx.Packet;
         var pc = Counters.Port(portNo);
         int l3 = ctx.Key.L3Len;

@@ -28,6 +28,8 @@ public sealed partial class Datapath
         public readonly Queue<(Packet Packet, FlowKey Key, byte Table, int Recircs)> Recirc = new();
         public int Outputs;
         public int Recircs;
+        /// <summary>Tables entered by resubmit or goto_table in this pass (OVS's ctx->resubmits).</summary>
+        public int Resubmits;
         public bool Stolen;
         public bool DropAction;
         public string? DropReason;
@@ -37,7 +39,7 @@ public sealed partial class Datapath
 
         public Ctx Reset(Packet p, PacketTrace? trace, Action<PacketTrace?>? done)
         {
-            Packet = p; Key = default; Trace = trace; Done = done; Outputs = 0; Recircs = 0; Stolen = false;
+            Packet = p; Key = default; Trace = trace; Done = done; Outputs = 0; Recircs = 0; Resubmits = 0; Stolen = false;
             DropAction = false; DropReason = null; Pending = null; PendingAction = null;
             Stack.Clear(); Recirc.Clear();
             return this;
@@ -53,6 +55,7 @@ public sealed partial class Datapath
             ctx.Stack.Clear();
             return;
         }
+
         var flow = Tables[tableId]?.Lookup(ctx.Key);
         Counters.TableLookup(tableId, flow is not null);
         ctx.Trace?.Tables.Add(new PacketTrace.TableStep(depth, tableId, flow, recirculated));
@@ -67,6 +70,19 @@ public sealed partial class Datapath
         ctx.Stack.Add(new Frame { Flow = flow, Depth = depth, RestoreInPort = restoreInPort ?? 0, Restore = restoreInPort is not null });
     }
 
+    /// <summary>
+    /// Nesting alone does not bound a packet's work: a table that resubmits twice to the next doubles it per level.
+    /// As OVS (MAX_RESUBMITS = 64 * 64), one pass may enter at most <see cref="MaxResubmits"/> tables through
+    /// resubmit and goto_table; the next one drops the packet (counted as resubmit_limit_exceeded).
+    /// </summary>
+    private bool CountResubmit(Ctx ctx)
+    {
+        if (++ctx.Resubmits <= MaxResubmits) return true;
+        Drop(ctx, "resubmit_limit_exceeded");
+        ctx.Stack.Clear();
+        return false;
+    }
+
     /// <summary>Runs actions until the packet (and its recirculations) is done or parked at a remote ct.</summary>
     private void Run(Ctx ctx)
     {
@@ -75,7 +91,7 @@ public sealed partial class Datapath
             if (ctx.Stack.Count == 0)
             {
                 if (ctx.Stolen || !ctx.Recirc.TryDequeue(out var r)) break;
-                ctx.Packet = r.Packet; ctx.Key = r.Key; ctx.Recircs = r.Recircs;
+                ctx.Packet = r.Packet; ctx.Key = r.Key; ctx.Recircs = r.Recircs; ctx.Resubmits = 0;
                 EnterTable(ctx, r.Table, 0, recirculated: true);
                 continue;
             }
@@ -109,6 +125,7 @@ public sealed partial class Datapath
                 break;
             case ResubmitAction rs:
             {
+                if (!CountResubmit(ctx)) break;
                 uint saved = ctx.Key.InPort;
                 if (rs.Port is uint rp && rp != OfPorts.InPort) ctx.Key.InPort = rp;
                 EnterTable(ctx, rs.Table ?? frame.Flow.Table, frame.Depth + 1, recirculated: false, restoreInPort: saved);
@@ -117,6 +134,7 @@ public sealed partial class Datapath
             case GotoTableAction g:
             {
                 // goto_table is the last action: the next table takes this frame's place (and its in_port restore).
+                if (!CountResubmit(ctx)) break;
                 ctx.Stack.RemoveAt(ctx.Stack.Count - 1);
                 EnterTable(ctx, g.Table, frame.Depth, recirculated: false, frame.Restore ? frame.RestoreInPort : null);
                 break;

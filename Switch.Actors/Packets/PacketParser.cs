@@ -113,8 +113,10 @@ public static class PacketParser
         var dg = f[..(o + 40 + payload)];
         byte next = f[o + 6];
         int p = o + 40;
-        // Walk the extension-header chain (RFC 8200 4.1) to the upper-layer header.
-        for (int guard = 0; guard < 16; guard++)
+        // Walk the extension-header chain (RFC 8200 4.1) to the upper-layer header, however long: each header is
+        // at least 8 bytes and checked against the datagram, so the packet bounds the walk. A fixed cap would leave
+        // a header (60, destination options) as the "protocol" of a long chain, and its TCP segment unseen.
+        while (true)
         {
             if (next is IpProtos.HopByHop or IpProtos.Routing or IpProtos.DestOpts)
             {

@@ -76,7 +76,7 @@ public static class Refragmenter
         // Unfragmentable part: hop-by-hop, routing, and destination options that precede a routing header.
         int nextAt = o + 6, unfragEnd = o + 40, unfragNextAt = nextAt, pos = o + 40;
         byte next = f[nextAt];
-        for (int guard = 0; guard < 16 && next is IpProtos.HopByHop or IpProtos.Routing or IpProtos.DestOpts; guard++)
+        while (next is IpProtos.HopByHop or IpProtos.Routing or IpProtos.DestOpts) // bounded by the packet: each header ≥ 8 bytes
         {
             if (pos + 8 > end) return false;
             int len = (f[pos + 1] + 1) * 8;
@@ -114,7 +114,7 @@ public static class Refragmenter
 
     private static bool IsFollowedByRouting(ReadOnlySpan<byte> f, int pos, int end)
     {
-        for (int guard = 0; guard < 16 && pos + 8 <= end; guard++)
+        while (pos + 8 <= end) // each header is at least 8 bytes
         {
             byte n = f[pos];
             if (n == IpProtos.Routing) return true;

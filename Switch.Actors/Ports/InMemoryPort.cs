@@ -5,17 +5,22 @@ namespace Switch.Actors.Ports;
 /// <summary>
 /// An output port that keeps copies of the frames sent to it, for tests. Copies, because the sender may
 /// reuse the packet's buffer once <see cref="Send"/> returns (the <see cref="IPort"/> contract). Safe to
-/// read from a test thread while a datapath actor sends.
+/// read from a test thread while a datapath actor sends. A node's configured in-memory port keeps only its newest
+/// <c>keep</c> frames (older ones are let go), so a long-running node's memory does not grow with its traffic.
 /// </summary>
 public sealed class InMemoryPort : IPort
 {
-    private readonly List<SentFrame> _sent = [];
+    /// <summary>Frames a node's in-memory port keeps (the newest).</summary>
+    public const int NodeKeep = 1024;
+    private readonly Queue<SentFrame> _sent = new();
     private readonly Lock _lock = new();
+    private readonly int _keep;
 
-    public InMemoryPort(uint number, string name = "", int mtu = 0)
+    public InMemoryPort(uint number, string name = "", int mtu = 0, int keep = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(mtu);
-        Number = number; Name = name.Length == 0 ? $"mem{number}" : name; Mtu = mtu;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(keep);
+        Number = number; Name = name.Length == 0 ? $"mem{number}" : name; Mtu = mtu; _keep = keep;
     }
 
     public uint Number { get; }
@@ -35,7 +40,8 @@ public sealed class InMemoryPort : IPort
         lock (_lock)
         {
             if (PortMtu.Exceeds(frame, Mtu)) { Counters.TxDropped++; return; }
-            _sent.Add(new SentFrame(frame.ToArray(), packet.TimestampUs));
+            if (_sent.Count == _keep) _sent.Dequeue();
+            _sent.Enqueue(new SentFrame(frame.ToArray(), packet.TimestampUs));
             Counters.TxPackets++;
             Counters.TxBytes += frame.Length;
         }

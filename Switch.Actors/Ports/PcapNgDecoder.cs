@@ -68,8 +68,8 @@ internal sealed class PcapNgDecoder : IPcapDecoder
             {
                 case SectionHeaderType: StartSection(body, bodyAt); break;
                 case InterfaceDescriptionType: _interfaces.Add(ReadInterface(body, bodyAt)); break;
-                case EnhancedPacketType: return ReadPacket(body, bodyAt, U32(body), 4, 20, "enhanced packet block");
-                case ObsoletePacketType: return ReadPacket(body, bodyAt, U16(body), 4, 20, "packet block");
+                case EnhancedPacketType: return ReadPacket(body, bodyAt, wideInterfaceId: true, 4, 20, "enhanced packet block");
+                case ObsoletePacketType: return ReadPacket(body, bodyAt, wideInterfaceId: false, 4, 20, "packet block");
                 case SimplePacketType: return ReadSimplePacket(body, bodyAt);
             }
         }
@@ -117,11 +117,13 @@ internal sealed class PcapNgDecoder : IPcapDecoder
         return u;
     }
 
-    /// <summary>Enhanced (and obsolete Packet) blocks: interface id, then timestamp high/low words at
-    /// <paramref name="tsAt"/>, captured and original lengths, data from <paramref name="dataAt"/>.</summary>
-    private PcapRecord ReadPacket(ReadOnlySpan<byte> body, long at, uint ifId, int tsAt, int dataAt, string what)
+    /// <summary>Enhanced (and obsolete Packet) blocks: interface id (32 bits, or 16 in the obsolete block), then
+    /// timestamp high/low words at <paramref name="tsAt"/>, captured and original lengths, data from
+    /// <paramref name="dataAt"/>. The body's length is checked before any field of it is read.</summary>
+    private PcapRecord ReadPacket(ReadOnlySpan<byte> body, long at, bool wideInterfaceId, int tsAt, int dataAt, string what)
     {
         if (body.Length < dataAt) throw _in.Error(at, $"bad {what}: body shorter than {dataAt} bytes");
+        uint ifId = wideInterfaceId ? U32(body) : U16(body);
         if (ifId >= _interfaces.Count)
             throw _in.Error(at, $"bad {what}: interface {ifId} is not described (section has {_interfaces.Count})");
         var itf = _interfaces[(int)ifId];

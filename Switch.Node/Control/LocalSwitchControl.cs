@@ -17,7 +17,6 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
 {
     /// <summary>Frames an on-demand port keeps before it forgets them: nothing reads them on a lone node, and a
     /// long-running node must not grow without bound.</summary>
-    private const int OnDemandPortFrames = 4096;
 
     /// <summary>The <see cref="PacketOutFrame.Drop"/> of a fragment held by conntrack until its datagram is whole.</summary>
     public const string HeldForReassembly = "held:reassembly";
@@ -26,7 +25,6 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
     private readonly Datapath _dp;
     private readonly ConntrackEngine _ct;
     private readonly IClock _clock;
-    private readonly Dictionary<uint, long> _clearedAt = new();
     private long _version;
     private bool _disposed;
 
@@ -88,7 +86,6 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
         lock (_lock)
         {
             foreach (var f in flows) _dp.AddFlow(f);
-            EnsurePorts(flows);
             return Task.FromResult(new FlowModResult(flows.Count, ++_version));
         }
     }
@@ -102,7 +99,6 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
             int n = _dp.Tables.Modify(sel, request.Strict, _clock.NowUs);
             // As ovs-ofctl (OpenFlow 1.0), a strict mod-flows that selects nothing adds its flow: that is a change too.
             if (n == 0 && request.Strict) n = 1;
-            EnsurePorts(new[] { sel });
             return Task.FromResult(new FlowModResult(n, n > 0 ? ++_version : _version));
         }
     }
@@ -162,14 +158,12 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
         var answers = new List<PacketOutFrame>(frames.Count);
         lock (_lock)
         {
-            EnsurePort(request.InPort);
             for (int i = 0; i < frames.Count; i++)
             {
                 var trace = new PacketTrace();
                 _dp.Receive(Packet.From(frames[i], request.InPort, _clock.NowUs), trace);
                 answers.Add(Answer(i + 1, trace));
             }
-            TrimOnDemandPorts();
         }
         return Task.FromResult(new PacketOutResult(Name, answers));
     }
@@ -210,7 +204,8 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
             var stats = new Actors.Cluster.DatapathStats(ports, new Dictionary<string, long>(c.Drops), c.CtExecutions, c.CtExecutions,
                 0, 0, 0, c.ToController);
             var zones = _ct.Counters.ZoneEntries.ToDictionary(z => z.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), z => z.Value);
-            return new Metrics.LocalNodeStats(stats, zones, _ct.Counters.Expectations, _ct.ReassemblyInProgress);
+            return new Metrics.LocalNodeStats(stats, zones, _ct.Counters.Expectations, _ct.ReassemblyInProgress,
+                _ct.Counters.Evictions, _ct.Counters.Refused);
         }
     }
 
@@ -221,31 +216,7 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
         lock (_lock)
         {
             foreach (var f in list) _dp.AddFlow(f);
-            EnsurePorts(list);
             if (list.Count > 0) _version++;
-        }
-    }
-
-    /// <summary>Every port a flow outputs to exists, so output, FLOOD and NORMAL reach it (as replay does).</summary>
-    private void EnsurePorts(IEnumerable<Flow> flows)
-    {
-        foreach (var p in ReplayJob.PortNumbers(flows, Array.Empty<ReplayInput>())) EnsurePort(p);
-    }
-
-    private void EnsurePort(uint no)
-    {
-        if (!_dp.Ports.ContainsKey(no)) _dp.AddPort(new InMemoryPort(no, OfPorts.Name(no)));
-    }
-
-    private void TrimOnDemandPorts()
-    {
-        foreach (var (no, p) in _dp.Ports)
-        {
-            if (p is not InMemoryPort m) continue;
-            _clearedAt.TryGetValue(no, out var at);
-            if (m.Counters.TxPackets - at < OnDemandPortFrames) continue;
-            m.Clear();
-            _clearedAt[no] = m.Counters.TxPackets;
         }
     }
 

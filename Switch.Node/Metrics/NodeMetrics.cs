@@ -21,7 +21,7 @@ public sealed class NodeMetrics
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
     private readonly ClusterNode? _node;
     private readonly LocalSwitchControl? _local;
-    private readonly Counter _portPackets, _drops, _ctDecisions, _ctQueries, _ctTimeouts, _ctRefused, _toController, _ctLocal;
+    private readonly Counter _portPackets, _drops, _ctEarlyDrops, _ctTableRefused, _ctDecisions, _ctQueries, _ctTimeouts, _ctRefused, _toController, _ctLocal;
     private readonly Counter? _journalWrites, _journalSeconds;
     private readonly Gauge? _journalMax, _shards, _entities;
     private readonly Gauge _ctPending, _ctEntries, _expectations, _reassembly, _members, _leases;
@@ -53,6 +53,8 @@ public sealed class NodeMetrics
         _leases = f.CreateGauge("dswitch_ct_leases", "Connections lent to this node's datapath (decided here).");
         _ctEntries = f.CreateGauge("dswitch_conntrack_entries", "Connections tracked on this node (connection entities it hosts), per conntrack zone.", "zone");
         _expectations = f.CreateGauge("dswitch_conntrack_expectations", "Expectations held on this node (expectation entities it hosts).");
+        _ctEarlyDrops = f.CreateCounter("dswitch_conntrack_early_drops_total", "Unassured connections evicted to make room for a new one (nf_conntrack early_drop).");
+        _ctTableRefused = f.CreateCounter("dswitch_conntrack_refused_total", "New connections refused because the conntrack table (nf_conntrack_max, per member) or a zone limit was full; their packets were dropped.");
         _reassembly = f.CreateGauge("dswitch_reassembly_in_progress", "Datagrams being reassembled on this node.");
         _members = f.CreateGauge("dswitch_cluster_members", "Cluster members as this node sees them, by status (a single node: itself, up).", "status");
         if (node is not null)
@@ -73,6 +75,8 @@ public sealed class NodeMetrics
             var local = _local!.Stats();
             SetDatapath(local.Datapath);
             SetConntrack(local.EntriesByZone, local.Expectations, local.Reassembly);
+            _ctEarlyDrops.IncTo(local.EarlyDrops);
+            _ctTableRefused.IncTo(local.Refused);
             SetMembers(new Dictionary<string, int> { ["up"] = 1 });
             return;
         }
@@ -100,6 +104,7 @@ public sealed class NodeMetrics
                 else if (id.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal)) reassembly++;
             }
         SetConntrack(zones, expectations, reassembly);
+        _ctTableRefused.IncTo(ShardDirectory.Get(_node.System).Refused);
         _shards!.Set(region.Shards.Count);
         _entities!.Set(entities);
         SetMembers(_node.Cluster.State.Members.GroupBy(m => m.Status.ToString().ToLowerInvariant()).ToDictionary(g => g.Key, g => g.Count()));

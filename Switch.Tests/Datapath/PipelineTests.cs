@@ -166,6 +166,32 @@ public class PipelineTests
     }
 
     [Fact]
+    public void Resubmits_that_fan_out_are_cut_at_4096_per_packet()
+    {
+        // Regression (issue 12): each table resubmits twice to the next, so a packet's work doubled per table; at
+        // depth 28 one packet took 17.9 s. OVS bounds the total (MAX_RESUBMITS = 4096) and so does the datapath.
+        Flows(Enumerable.Range(0, 30).Select(k => $"table={k} actions=resubmit(,{k + 1}),resubmit(,{k + 1})")
+            .Append("table=30 actions=output:2").ToArray());
+        var t = Send(UdpV4("10.0.0.1", "10.0.0.2", 1, 2), 1);
+        Assert.Equal("resubmit_limit_exceeded", t.DropReason);
+        Assert.Equal(1, _dp.Counters.Drops["resubmit_limit_exceeded"]);
+        // Table 0 plus 4 096 resubmits were looked up, no more.
+        Assert.Equal(4097, t.Tables.Count);
+        Assert.Equal(4097, _dp.Counters.Tables.Values.Sum(c => c.Lookups));
+    }
+
+    [Fact]
+    public void Resubmits_below_the_limit_all_run()
+    {
+        // 2 + 4 + ... + 2^11 = 4094 resubmits: within the bound, every leaf outputs.
+        Flows(Enumerable.Range(0, 11).Select(k => $"table={k} actions=resubmit(,{k + 1}),resubmit(,{k + 1})")
+            .Append("table=11 actions=output:2").ToArray());
+        var t = Send(UdpV4("10.0.0.1", "10.0.0.2", 1, 2), 1);
+        Assert.Null(t.DropReason);
+        Assert.Equal(2048, _ports[2].Sent.Count);
+    }
+
+    [Fact]
     public void Dec_ttl_drops_expiring_packets()
     {
         Flows("ip actions=dec_ttl,output:2");

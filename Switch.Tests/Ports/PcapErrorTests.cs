@@ -138,3 +138,28 @@ public class PcapErrorTests
         Assert.StartsWith(path + ": at byte 40: truncated", e.Message);
     }
 }
+
+public class PcapNgEmptyPacketBlockTests
+{
+    // Regression (issue 12): an enhanced or obsolete packet block with an empty body read its interface id before its
+    // length was checked, and the process died with an ArgumentOutOfRangeException.
+    [Theory]
+    [InlineData(6u, "bad enhanced packet block: body shorter than 20 bytes")]
+    [InlineData(2u, "bad packet block: body shorter than 20 bytes")]
+    [InlineData(6u, "bad enhanced packet block: body shorter than 20 bytes", 2)]
+    [InlineData(2u, "bad packet block: body shorter than 20 bytes", 1)]
+    public void A_packet_block_with_a_short_body_is_a_format_error(uint type, string problem, int bodyBytes = 0)
+    {
+        var head = new ByteSink().SectionHeader().InterfaceDescription(1);
+        int at = head.Length;
+        var bytes = head.Block(type, new byte[bodyBytes * 4]).ToArray();
+
+        var e = Assert.Throws<PcapFormatException>(() =>
+        {
+            using var r = new PcapReader(new MemoryStream(bytes), "empty.pcapng");
+            while (r.Read() is not null) { }
+        });
+        Assert.Equal(at + 8, e.Offset);
+        Assert.Contains(problem, e.Message);
+    }
+}
