@@ -20,10 +20,13 @@ public sealed record NodeConfig
     public string Api { get; init; } = DefaultApi;
     /// <summary>A flow file (ovs-ofctl add-flow lines) loaded at start.</summary>
     public string? Flows { get; init; }
-    /// <summary>Configured ports by number; ports a flow outputs to but not listed here are in-memory.</summary>
+    /// <summary>Configured ports by number. A flow's output to a port not listed here goes nowhere (counted as the drop
+    /// reason no_such_port), as in OVS.</summary>
     public Dictionary<string, NodeConfigPort> Ports { get; init; } = new();
     /// <summary>When present, the node is a cluster member (see <see cref="NodeConfigCluster"/>).</summary>
     public NodeConfigCluster? Cluster { get; init; }
+    /// <summary>Conntrack limits (see <see cref="NodeConfigConntrack"/>); absent, the kernel's defaults.</summary>
+    public NodeConfigConntrack? Conntrack { get; init; }
     /// <summary>Cluster only: the conntrack journal (see <see cref="NodeConfigPersistence"/>); absent, state lives in memory.</summary>
     public NodeConfigPersistence? Persistence { get; init; }
 
@@ -68,6 +71,8 @@ public sealed record NodeConfig
         if (string.IsNullOrWhiteSpace(Name)) throw new UsageException($"{source}: name must not be empty");
         if (!Uri.TryCreate(Api, UriKind.Absolute, out var u) || u.Scheme != Uri.UriSchemeHttp)
             throw new UsageException($"{source}: api must be an http:// URL, got '{Api}'");
+        if (Conntrack is { MaxConnections: < 1 } ctc)
+            throw new UsageException($"{source}: conntrack.maxConnections must be at least 1, got {ctc.MaxConnections}");
         if (Cluster is { } cl)
         {
             if (cl.Port is < 0 or > 65535) throw new UsageException($"{source}: cluster.port must be 0-65535, got {cl.Port}");
@@ -124,4 +129,15 @@ public sealed record NodeConfig
 
     public static uint? PortNumber(string key) =>
         OfPorts.Parse(key) is uint n && n != 0 && (n < OfPorts.Max || n == OfPorts.Local) ? n : null;
+}
+
+/// <summary>The conntrack table's bounds. <c>maxConnections</c> is nf_conntrack_max: on a single node the table's limit
+/// (an unassured connection is early-dropped to make room, else the new one is refused); on a cluster member the
+/// limit of the connections it hosts (a new connection beyond it is refused and its packet dropped as ct_table_full).</summary>
+public sealed record NodeConfigConntrack
+{
+    public int MaxConnections { get; init; } = Switch.Actors.Conntrack.ConntrackSettings.Default.MaxConnections;
+
+    public Switch.Actors.Conntrack.ConntrackSettings Settings() =>
+        new() { MaxConnections = MaxConnections };
 }

@@ -60,6 +60,8 @@ public sealed class ClusterConntrack : IRemoteConntrack
     {
         public readonly List<CtQuery> Queries = new();
         public readonly List<LeaseReport> Reports = new();
+        /// <summary>Bytes of the frames queued (the bulk of a batch on the wire).</summary>
+        public long Bytes;
         public int Count => Queries.Count + Reports.Count;
     }
 
@@ -105,7 +107,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     }
 
     /// <summary>Sent by the conntrack to its own actor: a call it refused, to be answered outside Submit.</summary>
-    public sealed record Refuse(long Id, CtCall Call);
+    public sealed record Refuse(long Id, CtCall Call, string Reason = "ct_backlog_full");
 
     /// <summary>Sent to its own actor when the first query of a batch is queued: by the time it is processed,
     /// every packet already in the mailbox has added its query, so batches fill under load and a lone packet
@@ -209,6 +211,12 @@ public sealed class ClusterConntrack : IRemoteConntrack
             }
         }
         long id = ++_nextId;
+        if (call.Packet.Length > ClusterLimits.MaxPacketBytes)
+        {
+            // It could not travel to its entity (remoting's frame): dropped here, named and counted, never lost silently.
+            _self.Tell(new Refuse(id, call, ClusterLimits.PacketTooLarge));
+            return;
+        }
         _pending[id] = new InFlight(call, NowUs(), entity);
         if (_pending.Count > _maxPending)
         {
@@ -233,9 +241,9 @@ public sealed class ClusterConntrack : IRemoteConntrack
     private void Queue(string shard, CtQuery? q, LeaseReport? report)
     {
         if (!_batches.TryGetValue(shard, out var batch)) _batches[shard] = batch = new Outgoing();
-        if (q is not null) batch.Queries.Add(q);
+        if (q is not null) { batch.Queries.Add(q); batch.Bytes += q.Frame.Length; }
         if (report is not null) batch.Reports.Add(report);
-        if (batch.Count >= MaxBatch) SendBatch(shard, batch);
+        if (batch.Count >= MaxBatch || batch.Bytes >= ClusterLimits.PartBytes) SendBatch(shard, batch);
         else if (!_flushScheduled) { _flushScheduled = true; _self.Tell(Flush.Instance); }
     }
 
@@ -257,6 +265,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (batch.Queries.Count > 1) { BatchesSent++; BatchedQueries += batch.Queries.Count; }
         batch.Queries.Clear();
         batch.Reports.Clear();
+        batch.Bytes = 0;
     }
 
     /// <summary>Handles an entity's answer: resumes the packet, or, when a reassembly entity returned the whole
@@ -405,7 +414,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         Finish(p.Call, outcome, dp);
     }
 
-    public void OnRefuse(Refuse r, Datapath.Datapath dp) => Finish(r.Call, CtOutcome.Drop("ct_backlog_full"), dp);
+    public void OnRefuse(Refuse r, Datapath.Datapath dp) => Finish(r.Call, CtOutcome.Drop(r.Reason), dp);
 
     /// <summary>Drops calls whose answer is overdue (an entity's node died mid-call); returns how many. Also runs the
     /// local engine's timers: a lent connection that expired here is reported gone.</summary>

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
-using Akka.DistributedData;
 using Switch.Actors.Conntrack;
 using Switch.Actors.Datapath;
 using Switch.Actors.Packets;
@@ -31,6 +30,15 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
     private readonly ClusterConntrack _ct;
     private long _flowVersion;
     private readonly Address _selfAddress;
+    private readonly string _regionName;
+    private readonly int _shards;
+    private readonly ConntrackSettings _settings;
+    /// <summary>A flow change arriving in parts (phase one), then parsed and staged until its commit.</summary>
+    private FlowDelta? _deltaHead;
+    private List<string>? _deltaLines;
+    private (long Version, byte Kind, bool Strict, List<Flow> Flows)? _staged;
+    private List<string>? _snapshotLines;
+    private int _ticks;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public long FlowVersion => _flowVersion;
@@ -43,6 +51,9 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
         _clock = clock;
         var system = Context.System;
         _selfAddress = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        _regionName = regionName;
+        _shards = shards;
+        _settings = settings ?? ConntrackSettings.Default;
         _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self, shards, timeout: ctTimeout,
             clock: clock, settings: settings, leases: leases, durableReports: durable);
         _dp = new Datapath.Datapath(null, clock, _ct);
@@ -59,9 +70,7 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
-        var replicator = DistributedData.Get(Context.System).Replicator;
-        replicator.Tell(Dsl.Subscribe(FlowManager.Key, Self));
-        replicator.Tell(Dsl.Get(FlowManager.Key, ReadLocal.Instance));
+        SyncFlows();
         // Leases die with the node that granted them (its entities come back elsewhere from durable state).
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.MemberLeft),
@@ -115,17 +124,18 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
             case InjectFrames inj:
                 Inject(inj, Sender);
                 break;
-            case ApplyFlowSet a:
-                Apply(a.Set);
-                Sender.Tell(new FlowSetApplied(_node, _flowVersion));
+            case FlowDelta d:
+                OnDelta(d);
                 break;
-            case Changed c when c.Key.Equals(FlowManager.Key):
-                Apply(c.Get(FlowManager.Key).Value);
+            case FlowDeltaCommit c:
+                OnCommit(c);
                 break;
-            case GetSuccess g when g.Key.Equals(FlowManager.Key):
-                Apply(g.Get(FlowManager.Key).Value);
+            case FlowSnapshotPart sp:
+                OnSnapshot(sp);
                 break;
-            case NotFound or GetFailure:
+            case FlowStateQuery q:
+                if (!q.Snapshot) Sender.Tell(new FlowSync(_node, _flowVersion));
+                else foreach (var part in FlowSets.SnapshotParts(_flowVersion, FlowSets.Lines(_dp.Tables))) Sender.Tell(part);
                 break;
             case DumpFlows d:
                 Sender.Tell(Dump(d));
@@ -154,6 +164,15 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 Sender.Tell(new ParkedDump(ids.ToArray(), lines.ToArray(), true));
                 break;
             }
+            case DumpMemberConntrack d:
+                _ = MemberConntrack.DumpAsync(Context.System, Region(), Sender, d, _clock, _settings);
+                break;
+            case GetMemberCounts:
+                MemberConntrack.CountAsync(Context.System, Region(), _shards).PipeTo(Sender);
+                break;
+            case FlushMemberConntrack f:
+                MemberConntrack.FlushAsync(Context.System, Region(), f).PipeTo(Sender);
+                break;
             case GetParkedEntities:
                 Sender.Tell(new ParkedEntities(ShardDirectory.Get(Context.System).HeldIds()));
                 break;
@@ -163,12 +182,15 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
             case Tick:
                 _ct.ExpireOverdue(_dp);
                 _dp.ExpireFlows();
+                if (++_ticks % FlowSyncTicks == 0) SyncFlows();
                 break;
             default:
                 Unhandled(message);
                 break;
         }
     }
+
+    private IActorRef Region() => ClusterSharding.Get(Context.System).ShardRegion(_regionName);
 
     private DatapathStats Stats()
     {
@@ -185,11 +207,60 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
             _ct.Refused, _ct.Pending, c.ToController, _ct.LocalDecisions, _ct.LeasesHeld);
     }
 
-    private void Apply(FlowSet set)
+    /// <summary>Seconds between this datapath's reports of its flow version to the manager (catch-up).</summary>
+    private const int FlowSyncTicks = 3;
+
+    private void SyncFlows() =>
+        Context.ActorSelection("/user/" + FlowManagerProxyName).Tell(new FlowSync(_node, _flowVersion));
+
+    /// <summary>The local singleton proxy of the flow manager (every node starts one under this name).</summary>
+    public const string FlowManagerProxyName = "flow-manager-proxy";
+
+    /// <summary>Phase one: collect the parts, then check the version and parse; answer whether it is staged.</summary>
+    private void OnDelta(FlowDelta d)
     {
-        if (set.Version <= _flowVersion) return;
-        FlowSets.Apply(_dp.Tables, set, _clock.NowUs);
-        _flowVersion = set.Version;
+        if (_deltaHead is null || _deltaHead.Version != d.Version) { _deltaHead = d; _deltaLines = new List<string>(); }
+        _deltaLines!.AddRange(d.Lines);
+        if (d.More) return;
+        var lines = _deltaLines;
+        _deltaHead = null; _deltaLines = null;
+        if (d.Version != _flowVersion + 1)
+        {
+            Sender.Tell(new FlowDeltaPrepared(_node, d.Version, _flowVersion, $"runs flow version {_flowVersion}, the change needs {d.Version - 1}"));
+            return;
+        }
+        var (flows, err) = FlowSets.Parse(d.Kind, lines);
+        if (err is not null) { Sender.Tell(new FlowDeltaPrepared(_node, d.Version, _flowVersion, err)); return; }
+        _staged = (d.Version, d.Kind, d.Strict, flows!);
+        Sender.Tell(new FlowDeltaPrepared(_node, d.Version, _flowVersion, null));
+    }
+
+    /// <summary>Phase two: apply (or drop) the staged change; answer with the version this datapath runs.</summary>
+    private void OnCommit(FlowDeltaCommit c)
+    {
+        if (_staged is { } st && st.Version == c.Version)
+        {
+            _staged = null;
+            if (c.Apply && st.Version == _flowVersion + 1)
+            {
+                FlowSets.Apply(_dp.Tables, st.Kind, st.Strict, st.Flows, _clock.NowUs);
+                _flowVersion = st.Version;
+            }
+        }
+        if (c.Apply) Sender.Tell(new FlowSetApplied(_node, _flowVersion));
+    }
+
+    /// <summary>A whole table (catch-up): applied once its last part is in, if it is newer than what runs here.</summary>
+    private void OnSnapshot(FlowSnapshotPart p)
+    {
+        (_snapshotLines ??= new List<string>()).AddRange(p.Lines);
+        if (p.More) return;
+        var lines = _snapshotLines;
+        _snapshotLines = null;
+        if (p.Version <= _flowVersion) return;
+        FlowSets.Apply(_dp.Tables, new FlowSet(p.Version, lines.ToArray()), _clock.NowUs);
+        _flowVersion = p.Version;
+        if (_staged is { } st && st.Version <= _flowVersion) _staged = null;
     }
 
     private DumpFlowsReply Dump(DumpFlows d)

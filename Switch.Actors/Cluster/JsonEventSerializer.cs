@@ -15,7 +15,7 @@ public sealed class JsonEventSerializer : SerializerWithStringManifest
     {
         ["ConnSaved"] = typeof(ConnSaved), ["ConnForgotten"] = typeof(ConnForgotten),
         ["ExpectSaved"] = typeof(ExpectSaved), ["ExpectCleared"] = typeof(ExpectCleared),
-        ["FlowSetSaved"] = typeof(FlowSetSaved),
+        ["FlowSetSaved"] = typeof(FlowSetSaved), ["FlowDeltaSaved"] = typeof(FlowDeltaSaved),
         ["RelayHeld"] = typeof(RelayHeld), ["RelayReleased"] = typeof(RelayReleased), ["RelayHeldSnapshot"] = typeof(RelayHeldSnapshot),
     };
 

@@ -19,6 +19,7 @@ public sealed class ReplyBatcher : UntypedActor
     private sealed class Flush { public static readonly Flush Instance = new(); }
 
     private readonly Dictionary<IActorRef, List<CtReply>> _waiting = new();
+    private readonly Dictionary<IActorRef, long> _bytes = new();
     private bool _flushScheduled;
     public static long Batches, Replies;
 
@@ -31,7 +32,10 @@ public sealed class ReplyBatcher : UntypedActor
             case Out o:
                 if (!_waiting.TryGetValue(o.To, out var list)) _waiting[o.To] = list = new List<CtReply>();
                 list.Add(o.Reply);
-                if (list.Count >= MaxBatch) Send(o.To, list);
+                // Reassembled datagrams travel back in their replies: a batch is cut by bytes too (remoting's frame).
+                long bytes = _bytes.GetValueOrDefault(o.To) + (o.Reply.Frame?.Length ?? 0);
+                _bytes[o.To] = bytes;
+                if (list.Count >= MaxBatch || bytes >= ClusterLimits.PartBytes) Send(o.To, list);
                 else if (!_flushScheduled) { _flushScheduled = true; Self.Tell(Flush.Instance); }
                 break;
             case Flush:
@@ -39,7 +43,8 @@ public sealed class ReplyBatcher : UntypedActor
                 foreach (var (to, l) in _waiting)
                     if (l.Count > 0) Send(to, l);
                 // Askers come and go: forget destinations with nothing waiting.
-                if (_waiting.Count > 256) foreach (var k in _waiting.Where(kv => kv.Value.Count == 0).Select(kv => kv.Key).ToList()) _waiting.Remove(k);
+                if (_waiting.Count > 256)
+                    foreach (var k in _waiting.Where(kv => kv.Value.Count == 0).Select(kv => kv.Key).ToList()) { _waiting.Remove(k); _bytes.Remove(k); }
                 break;
             default:
                 Unhandled(message);
@@ -57,6 +62,7 @@ public sealed class ReplyBatcher : UntypedActor
         }
         Replies += list.Count;
         list.Clear();
+        _bytes[to] = 0;
     }
 }
 

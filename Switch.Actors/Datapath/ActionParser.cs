@@ -51,7 +51,7 @@ internal static class ActionParser
         {
             case "output":
             {
-                if (t[sep] == ':' && OfPorts.Parse(arg) is uint p) return (new OutputAction(p), null);
+                if (sep >= 0 && t[sep] == ':' && OfPorts.Parse(arg) is uint p) return (new OutputAction(p), null);
                 var (fr, e) = ParseFieldRef(arg, argCol);
                 return e is not null ? (null, new FlowParseError(argCol, $"expected a port number or a field like NXM_NX_REG0[0..15], got '{arg}'")) : (new OutputRegAction(fr!), null);
             }
@@ -76,7 +76,7 @@ internal static class ActionParser
             }
             case "resubmit":
             {
-                if (t[sep] == ':')
+                if (sep >= 0 && t[sep] == ':')
                     return OfPorts.Parse(arg) is uint rp ? (new ResubmitAction(rp, null), null) : Fail(argCol, $"expected resubmit:PORT, got '{arg}'");
                 var parts = arg.Split(',');
                 if (parts.Length != 2) return Fail(argCol, "expected resubmit(PORT,TABLE) or resubmit(,TABLE)");

@@ -15,7 +15,9 @@ internal static class FlowText
             char c = i < s.Length ? s[i] : ',';
             if (c == '(') depth++;
             else if (c == ')') depth--;
-            else if (depth == 0 && (c == ',' || (blanksSeparate && char.IsWhiteSpace(c))))
+            // The end always closes the last token, even inside unbalanced parentheses: its parser then names it,
+            // instead of the rest of the text vanishing unparsed (found by fuzzing).
+            else if ((depth == 0 || i == s.Length) && (c == ',' || (blanksSeparate && char.IsWhiteSpace(c))))
             {
                 var t = s[start..i].Trim();
                 if (t.Length > 0) list.Add(new Token(t, baseIndex + start + (s[start..i].Length - s[start..i].TrimStart().Length) + 1));

@@ -41,5 +41,9 @@ public sealed record ExpectCleared() : IDurableEvent;
 /// <summary>The whole flow table as last changed, journaled when the cluster has a journal.</summary>
 public sealed record FlowSetSaved(FlowSet Set) : IDurableEvent;
 
+/// <summary>One flow change, journaled when the cluster has a journal (a <see cref="FlowSetSaved"/> snapshot is written
+/// every so many changes; recovery replays the changes after it).</summary>
+public sealed record FlowDeltaSaved(long Version, byte Kind, bool Strict, string[] Lines) : IDurableEvent;
+
 /// <summary>The flow journal's answer at start (null: nothing journaled).</summary>
 public sealed record FlowSetLoaded(FlowSet? Set);

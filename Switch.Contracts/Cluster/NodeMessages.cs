@@ -33,3 +33,25 @@ public sealed record ParkedDump(string[] EntityIds, string[] Lines, bool Last) :
 {
     public const int PartSize = 500;
 }
+
+/// <summary>dump-conntrack of one member: the member reads its own connections (running entities and parked state),
+/// applies the filter there, and streams the lines to the sender in <see cref="ConntrackPage"/>s of at most
+/// <see cref="ClusterLimits.PartBytes"/>, one at a time: the next page leaves when the previous one is acknowledged, so
+/// the asking member holds at most one page per member whatever the table holds.</summary>
+public sealed record DumpMemberConntrack(long Request, ushort? Zone) : IClusterMessage;
+
+/// <summary>A page of a member's dump; <see cref="AckTo"/> (a serialized actor path) takes the <see cref="ConntrackPageAck"/>
+/// that releases the next. <see cref="Error"/>: the member could not finish (the dump is incomplete).</summary>
+public sealed record ConntrackPage(long Request, string[] Lines, bool More, string AckTo, string? Error = null) : IClusterMessage;
+
+public sealed record ConntrackPageAck(long Request) : IClusterMessage;
+
+/// <summary>Asks a member for its conntrack counts, counted there (never the entity ids).</summary>
+public sealed record GetMemberCounts() : IClusterMessage;
+
+/// <summary>Connections a member hosts (running and parked entities), the shards that hold them, expectations and
+/// reassemblies in progress, and new connections it refused because its table was full.</summary>
+public sealed record MemberCounts(int Connections, int Shards, int Expectations, int Reassembly, long Refused) : IClusterMessage;
+
+/// <summary>flush-conntrack on one member, filtered there; answered with the number removed (<see cref="FlushEntityReply"/>).</summary>
+public sealed record FlushMemberConntrack(ushort? Zone, string? Tuple) : IClusterMessage;

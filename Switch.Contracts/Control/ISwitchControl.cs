@@ -22,6 +22,13 @@ public interface ISwitchControl
     Task<PortsStatus> PortsAsync(CancellationToken ct = default) => Task.FromResult(new PortsStatus("", Array.Empty<PortStatus>()));
 }
 
+/// <summary>A control whose conntrack dump can be read as it is produced (the cluster's: member by member, page by page),
+/// so the control API streams it instead of holding the whole table.</summary>
+public interface IConntrackStream
+{
+    IAsyncEnumerable<string> StreamConntrackAsync(ushort? zone, CancellationToken ct = default);
+}
+
 /// <summary>A control request that cannot be done as asked; <see cref="Status"/> is the HTTP status to answer with.</summary>
 public sealed class ControlException : Exception
 {

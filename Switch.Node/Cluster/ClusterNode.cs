@@ -42,7 +42,7 @@ public sealed class ClusterNode : IAsyncDisposable
         System.ActorOf(ClusterSingletonManager.Props(FlowManager.Props(o.Persistence is not null), PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(System)), "flow-manager");
         FlowManagerProxy = System.ActorOf(ClusterSingletonProxy.Props("/user/flow-manager",
-            ClusterSingletonProxySettings.Create(System)), "flow-manager-proxy");
+            ClusterSingletonProxySettings.Create(System)), DatapathActor.FlowManagerProxyName);
         Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName, o.Shards,
             o.Persistence is null ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30), s, o.FastPath, o.Persistence is not null), DatapathActor.Name);
         Bootstrap = ClusterNodeBootstrap.StartAsync(System, o);
@@ -102,7 +102,14 @@ public sealed class ClusterNode : IAsyncDisposable
                   "Switch.Contracts.Cluster.IDurableEvent, Switch.Contracts" = json-events
                 }
               }
-              remote.dot-netty.tcp { hostname = "{{o.Host}}", port = {{o.Port}} }
+              # Frames up to ClusterLimits.FrameBytes; senders cut batches and lists into parts well below it (remoting
+              # drops a larger message with a log line only).
+              remote.dot-netty.tcp {
+                hostname = "{{o.Host}}", port = {{o.Port}}
+                maximum-frame-size = {{Switch.Contracts.Cluster.ClusterLimits.FrameBytes}}b
+                send-buffer-size = {{2 * Switch.Contracts.Cluster.ClusterLimits.FrameBytes}}b
+                receive-buffer-size = {{2 * Switch.Contracts.Cluster.ClusterLimits.FrameBytes}}b
+              }
               cluster {
                 seed-nodes = [{{seeds}}]
                 roles = [switch]

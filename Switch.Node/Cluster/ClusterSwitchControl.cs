@@ -18,7 +18,7 @@ namespace Switch.Node.Cluster;
 /// answered once every member runs them); conntrack dumps and flushes fan out to every member's shard region;
 /// packet-out enters the named member's datapath.
 /// </summary>
-public sealed class ClusterSwitchControl : ISwitchControl
+public sealed class ClusterSwitchControl : ISwitchControl, IConntrackStream
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
     private readonly ClusterNode _node;
@@ -49,7 +49,7 @@ public sealed class ClusterSwitchControl : ISwitchControl
     {
         if (cmd.Kind == FlowCommandKind.Add && cmd.Lines.Length == 0) throw new ControlException(400, "no flows given");
         FlowCommandResult r;
-        try { r = await _node.FlowManagerProxy.Ask<FlowCommandResult>(cmd, Timeout, ct); }
+        try { r = await FlowCommandClient.SendAsync(System, _node.FlowManagerProxy, cmd, cmd.Lines.Length > 1000 ? Timeout * 6 : Timeout, ct); }
         catch (AskTimeoutException) { throw new ControlException(503, "the cluster's flow manager did not answer (is a majority of the cluster up?)"); }
         if (r.Error is null) return new FlowModResult(r.Affected, r.Version);
         // Replication problems are the cluster's, not the request's.
@@ -63,53 +63,40 @@ public sealed class ClusterSwitchControl : ISwitchControl
         return r.Lines;
     }
 
-    /// <summary>Entity ids of every member's conntrack region (connections only).</summary>
-    private async Task<List<(Member Member, string[] Entities)>> EntitiesByMember(CancellationToken ct)
+    private IEnumerable<Member> UpMembers() => _node.Cluster.State.Members.Where(m => m.Status == AkkaMemberStatus.Up);
+
+    /// <summary>Every member's dump, as its pages arrive (the filter applied at the member); unordered across members.</summary>
+    public async IAsyncEnumerable<string> StreamConntrackAsync(ushort? zone, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        var result = new List<(Member, string[])>();
-        foreach (var m in UpMembers())
+        foreach (var member in UpMembers().ToList())
         {
-            var region = System.ActorSelection(new RootActorPath(m.Address) / "system" / "sharding" / ConntrackRegion.Name);
+            long request = Random.Shared.NextInt64(1, long.MaxValue);
+            var inbox = Inbox.Create(System);
             try
             {
-                var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5), ct);
-                // Passivated entities (their connection lent to a node) are not in the region state: the datapath lists them.
-                var parked = await DatapathOf(m).Ask<ParkedEntities>(new GetParkedEntities(), TimeSpan.FromSeconds(5), ct);
-                result.Add((m, state.Shards.SelectMany(s => s.EntityIds).Where(id => id.StartsWith(CtRouting.ConnectionPrefix, StringComparison.Ordinal))
-                    .Union(parked.EntityIds).ToArray()));
+                DatapathOf(member).Tell(new DumpMemberConntrack(request, zone), inbox.Receiver);
+                while (true)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    object? got;
+                    try { got = await inbox.ReceiveAsync(Timeout); }
+                    catch (TimeoutException) { got = null; }
+                    if (got is not ConntrackPage page || page.Request != request)
+                        throw new ControlException(503, $"member {member.Address} did not answer the conntrack dump");
+                    if (page.Error is not null) throw new ControlException(503, $"member {member.Address} could not finish its conntrack dump: {page.Error}");
+                    foreach (var line in page.Lines) yield return line;
+                    if (!page.More) break;
+                    System.ActorSelection(page.AckTo).Tell(new ConntrackPageAck(request), inbox.Receiver);
+                }
             }
-            catch (AskTimeoutException) { throw new ControlException(503, $"member {m.Address} did not answer"); }
+            finally { inbox.Dispose(); }
         }
-        return result;
     }
-
-    private IEnumerable<Member> UpMembers() => _node.Cluster.State.Members.Where(m => m.Status == AkkaMemberStatus.Up);
 
     public async Task<IReadOnlyList<string>> DumpConntrackAsync(ushort? zone, CancellationToken ct = default)
     {
         var lines = new List<string>();
-        foreach (var (member, ids) in await EntitiesByMember(ct))
-        {
-            // Parked connections are dumped from their packed state on their node (a million of them must not start a
-            // million entities); the others by their entities.
-            var inbox = Inbox.Create(System);
-            var done = new HashSet<string>(StringComparer.Ordinal);
-            try
-            {
-                DatapathOf(member).Tell(new DumpParked(zone), inbox.Receiver);
-                while (true)
-                {
-                    if (await inbox.ReceiveAsync(Timeout) is not ParkedDump part) throw new ControlException(503, $"member {member.Address} did not answer");
-                    lines.AddRange(part.Lines);
-                    done.UnionWith(part.EntityIds);
-                    if (part.Last) break;
-                }
-            }
-            finally { inbox.Dispose(); }
-            var replies = await Task.WhenAll(ids.Where(id => !done.Contains(id))
-                .Select(id => _node.Region.Ask<DumpEntityReply>(new DumpEntity(id, zone), Timeout, ct)));
-            foreach (var r in replies) lines.AddRange(r.Lines);
-        }
+        await foreach (var line in StreamConntrackAsync(zone, ct)) lines.Add(line);
         lines.Sort(StringComparer.Ordinal);
         return lines;
     }
@@ -117,13 +104,13 @@ public sealed class ClusterSwitchControl : ISwitchControl
     public async Task<FlushConntrackResult> FlushConntrackAsync(FlushConntrackRequest request, CancellationToken ct = default)
     {
         if (!string.IsNullOrWhiteSpace(request.Tuple)) CtTupleText.Parse(request.Tuple); // bad text: 400 before anything changes
-        int removed = 0;
-        foreach (var (_, ids) in await EntitiesByMember(ct))
+        var tuple = string.IsNullOrWhiteSpace(request.Tuple) ? null : request.Tuple;
+        var replies = await Task.WhenAll(UpMembers().Select(async m =>
         {
-            var replies = await Task.WhenAll(ids.Select(id => _node.Region.Ask<FlushEntityReply>(new FlushEntity(id, request.Zone, request.Tuple), Timeout, ct)));
-            removed += replies.Sum(r => r.Removed);
-        }
-        return new FlushConntrackResult(removed);
+            try { return await DatapathOf(m).Ask<FlushEntityReply>(new FlushMemberConntrack(request.Zone, tuple), TimeSpan.FromSeconds(120), ct); }
+            catch (AskTimeoutException) { throw new ControlException(503, $"member {m.Address} did not answer the flush"); }
+        }));
+        return new FlushConntrackResult(replies.Sum(r => r.Removed));
     }
 
     public async Task<string> TraceAsync(TraceRequest request, CancellationToken ct = default)
@@ -149,10 +136,19 @@ public sealed class ClusterSwitchControl : ISwitchControl
             if (hit.Info is null) throw new ControlException(404, $"no cluster member named '{name}' (members: {string.Join(", ", infos.Select(i => i.Info?.Name ?? i.Member.Address.ToString()))})");
             target = await DatapathOf(hit.Member).ResolveOne(TimeSpan.FromSeconds(5), ct);
         }
-        // A capture can be large and a durable cluster slow to commit: packet-out waits for every frame.
-        var r = await target.Ask<InjectFramesReply>(new InjectFrames(request.InPort, frames), TimeSpan.FromSeconds(120), ct);
-        return new PacketOutResult(r.Node, r.Frames.Select(f => new PacketOutFrame(f.Index, TraceJson.CtStateText(f.CtState), f.CtZone, f.CtMark,
-            f.Outputs.Distinct().ToList(), f.Outputs.Length > 0 ? null : f.Drop ?? (f.CtState == 0 ? LocalSwitchControl.HeldForReassembly : null))).ToList());
+        // A capture can be large and a durable cluster slow to commit: packet-out waits for every frame. The frames
+        // travel in parts (remoting's frame size), in order; each part's answers are numbered on from the last.
+        var answers = new List<PacketOutFrame>(frames.Length);
+        string node = "";
+        foreach (var part in ClusterLimits.Parts(frames, f => f.Length))
+        {
+            var r = await target.Ask<InjectFramesReply>(new InjectFrames(request.InPort, part), TimeSpan.FromSeconds(120), ct);
+            node = r.Node;
+            int offset = answers.Count;
+            answers.AddRange(r.Frames.Select(f => new PacketOutFrame(offset + f.Index, TraceJson.CtStateText(f.CtState), f.CtZone, f.CtMark,
+                f.Outputs.Distinct().ToList(), f.Outputs.Length > 0 ? null : f.Drop ?? (f.CtState == 0 ? LocalSwitchControl.HeldForReassembly : null))));
+        }
+        return new PacketOutResult(node, answers);
     }
 
     private ActorSelection DatapathOf(Member m) => System.ActorSelection(new RootActorPath(m.Address) / "user" / DatapathActor.Name);
@@ -171,20 +167,21 @@ public sealed class ClusterSwitchControl : ISwitchControl
     public async Task<ClusterStatus> ClusterAsync(CancellationToken ct = default)
     {
         var state = _node.Cluster.State;
-        var entities = (await EntitiesByMember(ct)).ToDictionary(e => e.Member.Address, e => e.Entities);
         var infos = (await NodeInfos(ct)).ToDictionary(i => i.Member.Address, i => i.Info);
+        // Counted at each member: a number per member crosses the network, never its entity ids.
+        var counts = new Dictionary<Address, MemberCounts>();
+        foreach (var m in UpMembers())
+        {
+            try { counts[m.Address] = await DatapathOf(m).Ask<MemberCounts>(new GetMemberCounts(), TimeSpan.FromSeconds(10), ct); }
+            catch (AskTimeoutException) { throw new ControlException(503, $"member {m.Address} did not answer"); }
+        }
         var members = new List<MemberStatus>();
         foreach (var m in state.Members)
         {
             infos.TryGetValue(m.Address, out var info);
-            int shards = 0, conns = 0;
-            if (entities.TryGetValue(m.Address, out var ids))
-            {
-                conns = ids.Length;
-                shards = ids.Select(id => CtRouting.ShardId(id, _node.Options.Shards)).Distinct().Count();
-            }
+            counts.TryGetValue(m.Address, out var c);
             members.Add(new MemberStatus(info?.Name ?? "?", m.Address.ToString(), m.Status.ToString(), m.Roles.ToList(),
-                info?.ApiUrl ?? "", shards, conns, m.Address.Equals(_node.Cluster.SelfAddress), info?.LeasesHeld ?? 0));
+                info?.ApiUrl ?? "", c?.Shards ?? 0, c?.Connections ?? 0, m.Address.Equals(_node.Cluster.SelfAddress), info?.LeasesHeld ?? 0));
         }
         return new ClusterStatus(state.Leader?.ToString() ?? "", members);
     }

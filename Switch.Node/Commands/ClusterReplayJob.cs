@@ -49,7 +49,7 @@ public static class ClusterReplayJob
             progress.WriteLine($"local cluster of {members} members forming on 127.0.0.1 (seed {seed})");
             await Until(() => nodes.All(n => n.Cluster.State.Members.Count(x => x.Status == MemberStatus.Up) == members),
                 TimeSpan.FromSeconds(60), "the local cluster did not form");
-            var added = await nodes[0].FlowManagerProxy.Ask<FlowCommandResult>(new FlowCommand(FlowCommandKind.Add, lines, false), TimeSpan.FromSeconds(30));
+            var added = await FlowCommandClient.SendAsync(nodes[0].System, nodes[0].FlowManagerProxy, new FlowCommand(FlowCommandKind.Add, lines, false), TimeSpan.FromSeconds(120));
             if (added.Error is not null) throw new UsageException($"{o.FlowsPath}: {added.Error}");
             // The manager answers only once every Up member's datapath acknowledged the version, so there is nothing
             // to wait for here. (The flows a member holds may be fewer than the file's lines: a later line with the

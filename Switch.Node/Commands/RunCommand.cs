@@ -28,7 +28,7 @@ public static class RunCommand
         if (config.Cluster is not null) return await RunClusterAsync(config, output, stop);
         // Flows first: a bad flow file must stop the node before it opens capture files or a port.
         var flows = config.Flows is null ? new() : FlowFile.Load(config.Flows);
-        using var control = new LocalSwitchControl(config.Name);
+        using var control = new LocalSwitchControl(config.Name, settings: config.Conntrack?.Settings());
         var ports = NodePorts.Open(config);
         foreach (var p in ports) control.AddPort(p);
         control.Load(flows);
@@ -57,7 +57,7 @@ public static class RunCommand
                 ? new Cluster.PersistenceOptions(ps.Provider, NodeConfig.FromEnvironment(ps.ConnectionString, "config", "persistence.connectionString"))
                 : null,
         };
-        var node = new Cluster.ClusterNode(options, ports);
+        var node = new Cluster.ClusterNode(options, ports, ct: config.Conntrack?.Settings());
         try
         {
             var control = new Cluster.ClusterSwitchControl(node, ports);

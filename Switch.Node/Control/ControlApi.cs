@@ -52,8 +52,12 @@ public static class ControlApi
             Json(await control.DelFlowsAsync(await Body<DelFlowsRequest>(c), c.RequestAborted)));
         app.MapGet("/flows", async Task<IResult> (HttpContext c) =>
             Json(new { flows = await control.DumpFlowsAsync(NonEmpty(c.Request.Query["match"]), c.RequestAborted) }));
-        app.MapGet("/conntrack", async Task<IResult> (HttpContext c) =>
-            Json(new { entries = await control.DumpConntrackAsync(Zone(c.Request.Query["zone"]), c.RequestAborted) }));
+        app.MapGet("/conntrack", async Task (HttpContext c) =>
+        {
+            var zone = Zone(c.Request.Query["zone"]);
+            if (control is IConntrackStream stream) await StreamEntries(c, stream.StreamConntrackAsync(zone, c.RequestAborted));
+            else await Json(new { entries = await control.DumpConntrackAsync(zone, c.RequestAborted) }).ExecuteAsync(c);
+        });
         app.MapPost("/conntrack/flush", async Task<IResult> (HttpContext c) =>
             Json(await control.FlushConntrackAsync(await Body<FlushConntrackRequest>(c), c.RequestAborted)));
         app.MapPost("/trace", async Task<IResult> (HttpContext c) =>
@@ -89,6 +93,42 @@ public static class ControlApi
     {
         if (string.IsNullOrEmpty(s)) return null;
         return ushort.TryParse(s, out var z) ? z : throw new ControlException(400, $"zone: expected a number 0-65535, got '{s}'");
+    }
+
+    /// <summary>
+    /// Writes <c>{"entries":[...]}</c> as the lines arrive, flushing as it goes, so the answering node holds a page per
+    /// member, never the whole table. The first line is awaited before the response starts: a member that does not
+    /// answer at all still gets a proper error status. A failure later aborts the response (the JSON stays unclosed and
+    /// the client reports a broken answer, never a silently short dump).
+    /// </summary>
+    private static async Task StreamEntries(HttpContext c, IAsyncEnumerable<string> lines)
+    {
+        await using var e = lines.GetAsyncEnumerator(c.RequestAborted);
+        bool any = await e.MoveNextAsync();
+        c.Response.StatusCode = 200;
+        c.Response.ContentType = "application/json; charset=utf-8";
+        await using var w = new Utf8JsonWriter(c.Response.Body);
+        w.WriteStartObject();
+        w.WriteStartArray("entries");
+        int n = 0;
+        try
+        {
+            while (any)
+            {
+                w.WriteStringValue(e.Current);
+                if (++n % 1024 == 0) await w.FlushAsync(c.RequestAborted);
+                any = await e.MoveNextAsync();
+            }
+        }
+        catch (Exception) when (!c.RequestAborted.IsCancellationRequested)
+        {
+            await w.FlushAsync();
+            c.Abort();
+            return;
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        await w.FlushAsync(c.RequestAborted);
     }
 
     private static async Task Error(HttpContext ctx, int status, string message)

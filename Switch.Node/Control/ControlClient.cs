@@ -30,7 +30,8 @@ public sealed class ControlClient : IDisposable
         (await Get<FlowsAnswer>("flows" + Query("match", match))).Flows;
 
     public async Task<IReadOnlyList<string>> DumpConntrackAsync(ushort? zone) =>
-        (await Get<EntriesAnswer>("conntrack" + Query("zone", zone?.ToString()))).Entries;
+        // A cluster streams its members' pages unordered: the CLI prints them sorted, as a single node does.
+        (await Get<EntriesAnswer>("conntrack" + Query("zone", zone?.ToString()))).Entries.Order(StringComparer.Ordinal).ToList();
 
     public Task<FlushConntrackResult> FlushConntrackAsync(FlushConntrackRequest r) =>
         Post<FlushConntrackRequest, FlushConntrackResult>("conntrack/flush", r);

@@ -28,11 +28,11 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
     private long _version;
     private bool _disposed;
 
-    public LocalSwitchControl(string name, IClock? clock = null)
+    public LocalSwitchControl(string name, IClock? clock = null, ConntrackSettings? settings = null)
     {
         Name = name;
         _clock = clock ?? SystemClock.Instance;
-        _ct = new ConntrackEngine(_clock);
+        _ct = new ConntrackEngine(_clock, settings);
         _dp = new Datapath(_ct, _clock);
     }
 

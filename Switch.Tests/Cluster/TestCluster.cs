@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
+using Switch.Actors.Cluster;
 using Switch.Actors.Ports;
 using Switch.Contracts.Cluster;
 using Switch.Node.Cluster;
@@ -48,7 +49,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task<FlowCommandResult> AddFlowsAsync(int viaNode, params string[] flows)
     {
-        var r = await Nodes[viaNode].FlowManagerProxy.Ask<FlowCommandResult>(new FlowCommand(FlowCommandKind.Add, flows, false), TimeSpan.FromSeconds(20));
+        var r = await FlowCommandClient.SendAsync(Nodes[viaNode].System, Nodes[viaNode].FlowManagerProxy, new FlowCommand(FlowCommandKind.Add, flows, false), TimeSpan.FromSeconds(60));
         Assert.Null(r.Error);
         return r;
     }

@@ -23,6 +23,8 @@ public abstract class ControlServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // A node outputs only to its configured ports: this one has four, in memory (as a config without pcapOut gives).
+        foreach (uint p in new uint[] { 1, 2, 3, 4 }) Control.AddPort(new Actors.Ports.InMemoryPort(p, p.ToString(), keep: Actors.Ports.InMemoryPort.NodeKeep));
         App = ControlHost.Build("http://127.0.0.1:0", Served, Ready);
         await App.StartAsync();
         Url = ControlHost.BoundUrl(App);

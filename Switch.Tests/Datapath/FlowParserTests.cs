@@ -42,6 +42,18 @@ public class FlowParserTests
     public void Other_spellings_format_canonically(string text, string canonical) =>
         Assert.Equal(canonical, FlowParser.Parse(text).ToString());
 
+    /// <summary>Regression (fuzzing): an unclosed parenthesis swallowed the rest of a selection, so
+    /// "tcp,tp_dst=21 x(y" selected every tcp flow to port 21 and the stray text was ignored.</summary>
+    [Theory]
+    [InlineData("tcp,tp_dst=21 acti_ons=ct(commit,zone=(1", 15)]
+    [InlineData("tcp,tp_dst=21,note(1", 15)]
+    public void An_unclosed_parenthesis_in_a_selection_is_an_error(string text, int column)
+    {
+        var (flow, err) = FlowParser.TryParse(text, FlowTextMode.Select);
+        Assert.Null(flow);
+        Assert.Equal(column, err!.Column);
+    }
+
     [Theory]
     [InlineData("tcp,nw_src=10.0.0.300 actions=drop", 12, "IPv4 address")]
     [InlineData("tp_dst=80 actions=drop", 1, "requires tcp, udp or sctp")]
@@ -62,6 +74,8 @@ public class FlowParserTests
     [InlineData("ip,ip,nw_src=1.1.1.1,nw_src=2.2.2.2 actions=drop", 22, "more than once")]
     [InlineData("ip actions=load:0x1ffff->NXM_NX_REG0[0..15]", 17, "does not fit")]
     [InlineData("ip actions=ct(commit,nat)", 22, "nat is not supported")]
+    [InlineData("ip actions=output", 18, "expected a port number")] // fuzzing: crashed (IndexOutOfRange)
+    [InlineData("ip actions=resubmit", 20, "resubmit(PORT,TABLE)")]
     public void Bad_flow_text_names_column_and_expectation(string text, int column, string expect)
     {
         var (flow, err) = FlowParser.TryParse(text);

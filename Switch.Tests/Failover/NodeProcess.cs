@@ -19,14 +19,15 @@ public sealed class NodeProcess : IDisposable
     /// id is still the node's); null for the test's own.</param>
     /// <param name="apiPort">The control API port; 0 picks a free one.</param>
     public static NodeProcess Start(string dir, string name, int akkaPort, string seed, string? persistenceJson, string ports = "\"1\":{},\"2\":{},\"3\":{},\"4\":{}",
-        string host = "127.0.0.1", string? netns = null, int apiPort = 0)
+        string host = "127.0.0.1", string? netns = null, int apiPort = 0, string? extraJson = null)
     {
         if (apiPort == 0) apiPort = Cluster.TestCluster.FreePort();
         var cfg = Path.Combine(dir, name + ".json");
         File.WriteAllText(cfg, $$"""
             { "name": "{{name}}", "api": "http://{{host}}:{{apiPort}}", "ports": { {{ports}} },
               "cluster": { "host": "{{host}}", "port": {{akkaPort}}, "seeds": ["{{seed}}"], "shards": 30, "stableAfterSeconds": 3 }
-              {{(persistenceJson is null ? "" : ", \"persistence\": " + persistenceJson)}} }
+              {{(persistenceJson is null ? "" : ", \"persistence\": " + persistenceJson)}}
+              {{(extraJson is null ? "" : ", " + extraJson)}} }
             """);
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         var psi = new ProcessStartInfo(netns is null ? dotnet : "ip")
