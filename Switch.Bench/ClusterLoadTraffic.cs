@@ -20,7 +20,7 @@ public static partial class ClusterLoad
     private const ushort ServerPort = 53;
     private const uint Server = 0x0A80_0001; // 10.128.0.1
     private static readonly byte[] Payload = new byte[32];
-    private static readonly CtRequest Commit = new(Zone, Commit: true);
+    internal static readonly CtRequest Commit = new(Zone, Commit: true);
 
     /// <summary>Client of tuple <paramref name="i"/> in <paramref name="phase"/>: 10.phase.x.y, port 1024-2047.</summary>
     public static uint Client(int phase, int i) => 0x0A00_0000u | (uint)phase << 16 | (uint)(i >> 10) & 0xffff;
@@ -41,7 +41,7 @@ public static partial class ClusterLoad
     public static byte[][] EstablishedFrames(int phase, int n) =>
         Enumerable.Range(0, n).Select(i => Reply(phase, i)).Concat(Enumerable.Range(0, n).Select(i => Forward(phase, i))).ToArray();
 
-    private static (Packet[] P, FlowKey[] K) Prepare(byte[][] frames)
+    internal static (Packet[] P, FlowKey[] K) Prepare(byte[][] frames)
     {
         var p = new Packet[frames.Length];
         var k = new FlowKey[frames.Length];

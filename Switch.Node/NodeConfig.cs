@@ -71,8 +71,7 @@ public sealed record NodeConfig
         if (string.IsNullOrWhiteSpace(Name)) throw new UsageException($"{source}: name must not be empty");
         if (!Uri.TryCreate(Api, UriKind.Absolute, out var u) || u.Scheme != Uri.UriSchemeHttp)
             throw new UsageException($"{source}: api must be an http:// URL, got '{Api}'");
-        if (Conntrack is { MaxConnections: < 1 } ctc)
-            throw new UsageException($"{source}: conntrack.maxConnections must be at least 1, got {ctc.MaxConnections}");
+        Conntrack?.Validate(source);
         if (Cluster is { } cl)
         {
             if (cl.Port is < 0 or > 65535) throw new UsageException($"{source}: cluster.port must be 0-65535, got {cl.Port}");
@@ -138,6 +137,50 @@ public sealed record NodeConfigConntrack
 {
     public int MaxConnections { get; init; } = Switch.Actors.Conntrack.ConntrackSettings.Default.MaxConnections;
 
-    public Switch.Actors.Conntrack.ConntrackSettings Settings() =>
-        new() { MaxConnections = MaxConnections };
+    /// <summary>Timeouts in seconds by the nf_conntrack sysctl's name without its prefix (<c>tcp_timeout_syn_sent</c>
+    /// for net.netfilter.nf_conntrack_tcp_timeout_syn_sent, <c>udp_timeout</c>, <c>generic_timeout</c>, …); the
+    /// ones not named keep the Linux defaults.</summary>
+    public Dictionary<string, int>? Timeouts { get; init; }
+
+    /// <summary>The sysctl names <see cref="Timeouts"/> takes, and the field each sets.</summary>
+    public static readonly IReadOnlyDictionary<string, Func<Switch.Actors.Conntrack.CtTimeouts, TimeSpan, Switch.Actors.Conntrack.CtTimeouts>> TimeoutNames =
+        new Dictionary<string, Func<Switch.Actors.Conntrack.CtTimeouts, TimeSpan, Switch.Actors.Conntrack.CtTimeouts>>
+        {
+            ["tcp_timeout_syn_sent"] = (t, v) => t with { TcpSynSent = v, TcpSynSent2 = v },
+            ["tcp_timeout_syn_recv"] = (t, v) => t with { TcpSynRecv = v },
+            ["tcp_timeout_established"] = (t, v) => t with { TcpEstablished = v },
+            ["tcp_timeout_fin_wait"] = (t, v) => t with { TcpFinWait = v },
+            ["tcp_timeout_close_wait"] = (t, v) => t with { TcpCloseWait = v },
+            ["tcp_timeout_last_ack"] = (t, v) => t with { TcpLastAck = v },
+            ["tcp_timeout_time_wait"] = (t, v) => t with { TcpTimeWait = v },
+            ["tcp_timeout_close"] = (t, v) => t with { TcpClose = v },
+            ["tcp_timeout_max_retrans"] = (t, v) => t with { TcpRetrans = v },
+            ["tcp_timeout_unacknowledged"] = (t, v) => t with { TcpUnack = v },
+            ["udp_timeout"] = (t, v) => t with { UdpUnreplied = v },
+            ["udp_timeout_stream"] = (t, v) => t with { UdpStream = v },
+            ["icmp_timeout"] = (t, v) => t with { Icmp = v },
+            ["icmpv6_timeout"] = (t, v) => t with { Icmpv6 = v },
+            ["gre_timeout"] = (t, v) => t with { GreUnreplied = v },
+            ["gre_timeout_stream"] = (t, v) => t with { GreStream = v },
+            ["generic_timeout"] = (t, v) => t with { Generic = v },
+        };
+
+    public void Validate(string source)
+    {
+        if (MaxConnections < 1)
+            throw new UsageException($"{source}: conntrack.maxConnections must be at least 1, got {MaxConnections}");
+        foreach (var (name, secs) in Timeouts ?? new())
+        {
+            if (!TimeoutNames.ContainsKey(name))
+                throw new UsageException($"{source}: conntrack.timeouts: unknown timeout '{name}', expected one of {string.Join(", ", TimeoutNames.Keys)}");
+            if (secs < 1) throw new UsageException($"{source}: conntrack.timeouts.{name} must be at least 1 second, got {secs}");
+        }
+    }
+
+    public Switch.Actors.Conntrack.ConntrackSettings Settings()
+    {
+        var t = Switch.Actors.Conntrack.CtTimeouts.LinuxDefaults;
+        foreach (var (name, secs) in Timeouts ?? new()) t = TimeoutNames[name](t, TimeSpan.FromSeconds(secs));
+        return new() { MaxConnections = MaxConnections, Timeouts = t };
+    }
 }

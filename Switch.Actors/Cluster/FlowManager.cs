@@ -78,6 +78,7 @@ public sealed class FlowManager : ReceiveActor, IWithUnboundedStash, IWithTimers
 
     protected override void PreStart()
     {
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
         _journal = _durable ? Context.ActorOf(FlowJournal.Props(), "journal") : null;
         LoadAsync(_journal, Context.System, UpMembers().ToList()).PipeTo(Self);
     }
@@ -123,6 +124,7 @@ public sealed class FlowManager : ReceiveActor, IWithUnboundedStash, IWithTimers
         Receive<FlowDeltaPrepared>(_ => { });
         Receive<FlowSetApplied>(_ => { });
         Receive<PhaseTimedOut>(_ => { });
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
     }
 
     private void Busy()
@@ -132,6 +134,8 @@ public sealed class FlowManager : ReceiveActor, IWithUnboundedStash, IWithTimers
         Receive<PhaseTimedOut>(OnTimeout);
         Receive<FlowJournal.Saved>(_ => Commit());
         Receive<FlowSync>(OnSync);
+        Receive<ClusterEvent.MemberRemoved>(r => OnLeft(r.Member.Address));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -215,6 +219,19 @@ public sealed class FlowManager : ReceiveActor, IWithUnboundedStash, IWithTimers
         if (!pub.Committing || a.Version < pub.Version) return;
         pub.Applied.Add(AddressOf(Sender));
         if (pub.Applied.Count >= pub.Members.Count) Finish(null);
+    }
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    /// <summary>A member removed from the cluster mid-change (downed, or left) is no longer waited for: it takes the
+    /// table from the manager when it joins again.</summary>
+    private void OnLeft(Address a)
+    {
+        if (_pub is not { } pub || !pub.Members.Remove(a)) return;
+        pub.Prepared.Remove(a);
+        pub.Applied.Remove(a);
+        if (!pub.Committing) Prepare();
+        else if (pub.Applied.Count >= pub.Members.Count) Finish(null);
     }
 
     private void OnTimeout(PhaseTimedOut t)

@@ -23,6 +23,18 @@ public class NodeConfigTests : IDisposable
     }
 
     [Fact]
+    public void Conntrack_timeouts_take_the_sysctl_names_and_refuse_unknown_ones()
+    {
+        var c = NodeConfig.Load(Write("""{"name":"n1","conntrack":{"maxConnections":10,"timeouts":{"tcp_timeout_syn_sent":3600,"udp_timeout":45}}}"""));
+        var t = c.Conntrack!.Settings().Timeouts;
+        Assert.Equal((3600, 45, 432000), ((int)t.TcpSynSent.TotalSeconds, (int)t.UdpUnreplied.TotalSeconds, (int)t.TcpEstablished.TotalSeconds));
+        var e = Assert.Throws<UsageException>(() => NodeConfig.Load(Write("""{"name":"n1","conntrack":{"timeouts":{"tcp_syn_sent":1}}}""")));
+        Assert.Contains("conntrack.timeouts: unknown timeout 'tcp_syn_sent', expected one of tcp_timeout_syn_sent", e.Message);
+        e = Assert.Throws<UsageException>(() => NodeConfig.Load(Write("""{"name":"n1","conntrack":{"timeouts":{"udp_timeout":0}}}""")));
+        Assert.Contains("conntrack.timeouts.udp_timeout must be at least 1 second", e.Message);
+    }
+
+    [Fact]
     public void An_interface_named_by_environment_variable_is_read_from_the_environment_or_refused_naming_the_port()
     {
         // A name of this test's own: environment variables are process-wide.
