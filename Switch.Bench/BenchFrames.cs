@@ -1,4 +1,4 @@
-using Switch.Actors.Packets;
+using Switch.Core.Packets;
 
 namespace Switch.Bench;
 

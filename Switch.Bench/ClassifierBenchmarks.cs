@@ -2,8 +2,8 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
 
 namespace Switch.Bench;
 

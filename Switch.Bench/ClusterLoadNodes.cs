@@ -5,7 +5,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Switch.Contracts.Cluster;
 using Switch.Node.Cluster;
 
@@ -21,7 +21,7 @@ public static partial class ClusterLoad
     public static string SeedAddress(int port) => $"akka.tcp://{ClusterNodeOptions.SystemName}@127.0.0.1:{port}";
 
     /// <summary>An in-process member whose two ports only count.</summary>
-    public static ClusterNode StartNode(string name, int port, int seedPort, bool fastPath = true, Switch.Actors.Conntrack.ConntrackSettings? ct = null) =>
+    public static ClusterNode StartNode(string name, int port, int seedPort, bool fastPath = true, Switch.Core.Conntrack.ConntrackSettings? ct = null) =>
         new(new ClusterNodeOptions { Name = name, Port = port, Seeds = new[] { SeedAddress(seedPort) }, Shards = Shards, FastPath = fastPath },
             new IPort[] { new NullPort(1), new NullPort(2) }, ct: ct);
 

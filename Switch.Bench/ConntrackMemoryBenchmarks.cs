@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Packets;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
 using Switch.Contracts;
 
 namespace Switch.Bench;

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Switch.Actors.Cluster;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
+using Switch.Core.Conntrack;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
-using DatapathCore = Switch.Actors.Datapath.Datapath;
+using DatapathCore = Switch.Core.Datapath.Datapath;
 
 namespace Switch.Bench;
 

@@ -149,9 +149,9 @@ public static partial class ClusterLoad
         {
             int port = FreePort();
             // UDP timeouts of an hour: at 1 M connections the commits alone outlast the 30 s unreplied timeout.
-            var ct = new Switch.Actors.Conntrack.ConntrackSettings
+            var ct = new Switch.Core.Conntrack.ConntrackSettings
             {
-                Timeouts = Switch.Actors.Conntrack.CtTimeouts.LinuxDefaults with { UdpUnreplied = TimeSpan.FromHours(1), UdpStream = TimeSpan.FromHours(1) },
+                Timeouts = Switch.Core.Conntrack.CtTimeouts.LinuxDefaults with { UdpUnreplied = TimeSpan.FromHours(1), UdpStream = TimeSpan.FromHours(1) },
             };
             var node = StartNode("m1", port, port, fastPath, ct);
             try

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Switch.Actors.Packets;
+using Switch.Core.Packets;
 
 namespace Switch.Bench;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Persistence;
 using Switch.Actors.Cluster;
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 using Switch.Node.Cluster;

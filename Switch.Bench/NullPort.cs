@@ -1,5 +1,5 @@
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 
 namespace Switch.Bench;
 

@@ -1,9 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
 using Switch.Contracts;
-using DatapathCore = Switch.Actors.Datapath.Datapath;
+using DatapathCore = Switch.Core.Datapath.Datapath;
 
 namespace Switch.Bench;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Switch.Actors.Cluster;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Datapath;
+using Switch.Core.Conntrack;
+using Switch.Core.Datapath;
 using Switch.Contracts.Cluster;
 using Switch.Node.Cluster;
 
@@ -76,7 +76,7 @@ public static class ScaleBench
                 rows.Add(new[]
                 {
                     onTop ? $"1 more (on {total - 1:N0})" : $"{n:N0}", Ms(cluster), Ms(inproc), $"{cluster / inproc:0.0}x",
-                    Kb(delta), Kb(wholeBytes), $"{(double)delta / wholeBytes:0.000}",
+                    Kb(delta), Kb(wholeBytes), delta * 100 < wholeBytes ? $"1/{wholeBytes / Math.Max(1, delta):N0}" : $"{(double)delta / wholeBytes:0.00}",
                 });
                 Log($"flows {n}: {cluster:0.000} s");
             }

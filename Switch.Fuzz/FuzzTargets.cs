@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Conntrack;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Contracts;
 using Switch.Contracts.Control;
 using Switch.Node.Control;
@@ -105,7 +105,9 @@ public static class FuzzTargets
                 FtpParser.Parse(data, dir, v6, out _);
     }
 
-    private static readonly JsonSerializerOptions Json = ControlJson.Options;
+    // A property, not a static field: under AFL++ no instrumented code (dswitch.dll) may run before the fuzzer loop
+    // starts, and a field initializer would run ControlJson's static constructor from this class's own.
+    private static JsonSerializerOptions Json => ControlJson.Options;
 
     /// <summary>A control API request body: the first byte picks the endpoint, the rest is the JSON body, handled by a
     /// single node's control. Named answers (400, 404) are fine; anything else is a crash.</summary>

@@ -1,5 +1,5 @@
-using Switch.Actors.Packets;
-using static Switch.Actors.Packets.FrameBuilder;
+using Switch.Core.Packets;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Fuzz;
 
@@ -66,7 +66,7 @@ public static class Seeds
 
         // pcap: a classic capture and a pcapng one.
         var pcap = new MemoryStream();
-        using (var w = new Switch.Actors.Ports.PcapWriter(pcap, leaveOpen: true)) { w.Write(1, syn); w.Write(2, synAck); }
+        using (var w = new Switch.Core.Ports.PcapWriter(pcap, leaveOpen: true)) { w.Write(1, syn); w.Write(2, synAck); }
         Put("pcap", "classic.pcap", pcap.ToArray());
         Put("pcap", "section.pcapng", PcapNg(syn, synAck));
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Switch.Actors.Datapath;
+using Switch.Core.Datapath;
 using Switch.Node.Commands;
 
 namespace Switch.Node;
@@ -110,8 +110,8 @@ public sealed record NodeConfig
             {
                 NodePorts.Endpoint(vx.Local, $"{source}: ports.{key}.vxlan.local");
                 foreach (var r in vx.Remotes) NodePorts.Endpoint(r, $"{source}: ports.{key}.vxlan.remotes");
-                if (vx.Vni >= Actors.Ports.VxlanPort.DeliveryVniBase)
-                    throw new UsageException($"{source}: ports.{key}.vxlan.vni must be below {Actors.Ports.VxlanPort.DeliveryVniBase}, got {vx.Vni}");
+                if (vx.Vni >= Core.Ports.VxlanPort.DeliveryVniBase)
+                    throw new UsageException($"{source}: ports.{key}.vxlan.vni must be below {Core.Ports.VxlanPort.DeliveryVniBase}, got {vx.Vni}");
             }
         }
     }
@@ -135,7 +135,7 @@ public sealed record NodeConfig
 /// limit of the connections it hosts (a new connection beyond it is refused and its packet dropped as ct_table_full).</summary>
 public sealed record NodeConfigConntrack
 {
-    public int MaxConnections { get; init; } = Switch.Actors.Conntrack.ConntrackSettings.Default.MaxConnections;
+    public int MaxConnections { get; init; } = Switch.Core.Conntrack.ConntrackSettings.Default.MaxConnections;
 
     /// <summary>Timeouts in seconds by the nf_conntrack sysctl's name without its prefix (<c>tcp_timeout_syn_sent</c>
     /// for net.netfilter.nf_conntrack_tcp_timeout_syn_sent, <c>udp_timeout</c>, <c>generic_timeout</c>, …); the
@@ -143,8 +143,8 @@ public sealed record NodeConfigConntrack
     public Dictionary<string, int>? Timeouts { get; init; }
 
     /// <summary>The sysctl names <see cref="Timeouts"/> takes, and the field each sets.</summary>
-    public static readonly IReadOnlyDictionary<string, Func<Switch.Actors.Conntrack.CtTimeouts, TimeSpan, Switch.Actors.Conntrack.CtTimeouts>> TimeoutNames =
-        new Dictionary<string, Func<Switch.Actors.Conntrack.CtTimeouts, TimeSpan, Switch.Actors.Conntrack.CtTimeouts>>
+    public static readonly IReadOnlyDictionary<string, Func<Switch.Core.Conntrack.CtTimeouts, TimeSpan, Switch.Core.Conntrack.CtTimeouts>> TimeoutNames =
+        new Dictionary<string, Func<Switch.Core.Conntrack.CtTimeouts, TimeSpan, Switch.Core.Conntrack.CtTimeouts>>
         {
             ["tcp_timeout_syn_sent"] = (t, v) => t with { TcpSynSent = v, TcpSynSent2 = v },
             ["tcp_timeout_syn_recv"] = (t, v) => t with { TcpSynRecv = v },
@@ -177,9 +177,9 @@ public sealed record NodeConfigConntrack
         }
     }
 
-    public Switch.Actors.Conntrack.ConntrackSettings Settings()
+    public Switch.Core.Conntrack.ConntrackSettings Settings()
     {
-        var t = Switch.Actors.Conntrack.CtTimeouts.LinuxDefaults;
+        var t = Switch.Core.Conntrack.CtTimeouts.LinuxDefaults;
         foreach (var (name, secs) in Timeouts ?? new()) t = TimeoutNames[name](t, TimeSpan.FromSeconds(secs));
         return new() { MaxConnections = MaxConnections, Timeouts = t };
     }

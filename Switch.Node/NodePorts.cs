@@ -1,7 +1,7 @@
 using System.Net;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Node.Commands;
 
 namespace Switch.Node;
@@ -26,11 +26,11 @@ public static class NodePorts
                 string name = OfPorts.Name(no);
                 if (p.Interface is { } iface) ports.Add(LivePort.Open(no, name, iface, p.Mtu));
                 else if (p.Vxlan is { } vx)
-                    ports.Add(new Actors.Ports.VxlanPort(no, name, Endpoint(vx.Local, $"ports.{key}.vxlan.local"), vx.Vni,
+                    ports.Add(new Core.Ports.VxlanPort(no, name, Endpoint(vx.Local, $"ports.{key}.vxlan.local"), vx.Vni,
                         vx.Remotes.Select(r => Endpoint(r, $"ports.{key}.vxlan.remotes")).ToList(), p.Mtu));
                 else if (p.Remote is { } remote)
                 {
-                    var tunnel = ports.OfType<Actors.Ports.VxlanPort>().FirstOrDefault(t => t.Number == p.Tunnel)
+                    var tunnel = ports.OfType<Core.Ports.VxlanPort>().FirstOrDefault(t => t.Number == p.Tunnel)
                         ?? throw new UsageException($"ports.{key}.tunnel: no VXLAN port {p.Tunnel}");
                     ports.Add(new RemotePort(no, name, tunnel, Endpoint(remote, $"ports.{key}.remote"), p.Mtu));
                 }
@@ -62,7 +62,7 @@ public static class NodePorts
         foreach (var p in ports.OfType<IReceivingPort>())
         {
             p.Receive = receive;
-            if (p is Actors.Ports.VxlanPort v) v.Deliver = deliver;
+            if (p is Core.Ports.VxlanPort v) v.Deliver = deliver;
         }
         foreach (var p in ports.OfType<IReceivingPort>()) p.Start();
     }

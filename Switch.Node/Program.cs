@@ -45,7 +45,7 @@ public static class Program
             };
         }
         catch (UsageException e) { return Fail(e.Message); }
-        catch (Switch.Actors.Ports.PcapFormatException e) { return Fail(e.Message); }
+        catch (Switch.Core.Ports.PcapFormatException e) { return Fail(e.Message); }
         catch (IOException e) { return Fail(e.Message); }
         catch (UnauthorizedAccessException e) { return Fail(e.Message); }
         catch (TimeoutException e) { return Fail(e.Message); }

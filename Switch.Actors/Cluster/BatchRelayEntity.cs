@@ -1,6 +1,6 @@
 using Akka.Actor;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Packets;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 

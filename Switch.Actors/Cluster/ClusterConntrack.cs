@@ -1,6 +1,6 @@
 using Akka.Actor;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Packets;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 
@@ -272,7 +272,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     /// datagram, sends that on to its connection's entity (this node completed it, so this node continues it).
     /// A lease in the answer is taken; once none of this node's queries to the entity is out, it becomes active
     /// and the packets parked behind it are decided here, in order.</summary>
-    public void OnReply(CtReply r, Datapath.Datapath dp, Address grantor)
+    public void OnReply(CtReply r, Switch.Core.Datapath.Datapath dp, Address grantor)
     {
         if (!_pending.Remove(r.Id, out var p)) return; // answered after its timeout
         var call = p.Call;
@@ -324,7 +324,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         LeasesGranted++;
     }
 
-    private void Activate(string entity, Datapath.Datapath dp)
+    private void Activate(string entity, Switch.Core.Datapath.Datapath dp)
     {
         if (!_leases.TryGetValue(entity, out var l) || l.Active || _inflight.ContainsKey(entity)) return;
         var c = _local.Adopt(l.Image!);
@@ -408,17 +408,17 @@ public sealed class ClusterConntrack : IRemoteConntrack
     }
 
     /// <summary>The entity journaled a reported change: the packet that made it goes on with its local decision.</summary>
-    public void OnReportAck(LeaseReportAck a, Datapath.Datapath dp)
+    public void OnReportAck(LeaseReportAck a, Switch.Core.Datapath.Datapath dp)
     {
         if (!_pending.Remove(a.AckId, out var p) || p.Decided is not { } outcome) return;
         Finish(p.Call, outcome, dp);
     }
 
-    public void OnRefuse(Refuse r, Datapath.Datapath dp) => Finish(r.Call, CtOutcome.Drop(r.Reason), dp);
+    public void OnRefuse(Refuse r, Switch.Core.Datapath.Datapath dp) => Finish(r.Call, CtOutcome.Drop(r.Reason), dp);
 
     /// <summary>Drops calls whose answer is overdue (an entity's node died mid-call); returns how many. Also runs the
     /// local engine's timers: a lent connection that expired here is reported gone.</summary>
-    public int ExpireOverdue(Datapath.Datapath dp)
+    public int ExpireOverdue(Switch.Core.Datapath.Datapath dp)
     {
         ExpireLocal();
         long now = NowUs();
@@ -448,7 +448,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         }
     }
 
-    private void Finish(CtCall call, CtOutcome outcome, Datapath.Datapath dp)
+    private void Finish(CtCall call, CtOutcome outcome, Switch.Core.Datapath.Datapath dp)
     {
         Decisions++;
         dp.Resume(call, outcome);

@@ -1,4 +1,4 @@
-using Switch.Actors.Conntrack;
+using Switch.Core.Conntrack;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;
@@ -16,15 +16,23 @@ public static class ConnImages
         return c;
     }
 
+    /// <summary>Puts the image's connection into <paramref name="engine"/> (see <see cref="ConntrackEngine.Adopt"/>).</summary>
+    internal static Connection? Adopt(this ConntrackEngine engine, ConnImage image) =>
+        engine.Adopt(ToConnection(image, engine.TimeoutsFor(image.Conn.Zone)));
+
+    /// <summary>The dump-conntrack line of an image, formatted by <paramref name="engine"/>'s clock and timeouts.</summary>
+    internal static string? FormatImage(this ConntrackEngine engine, ConnImage image) =>
+        engine.Format(ToConnection(image, engine.TimeoutsFor(image.Conn.Zone)));
+
     private const int TcpWords = 9, RecordWords = 10;
 
     /// <summary>The whole state in one array (record fields packed, then the TCP words): a passivated entity's memory.</summary>
     public static ulong[] Packed(Connection c) =>
-        Packed(ConnRecords.From(c), c.Key.Proto == Switch.Actors.Packets.IpProtos.Tcp ? Pack(in c.Tcp) : null);
+        Packed(ConnRecords.From(c), c.Key.Proto == Switch.Core.Packets.IpProtos.Tcp ? Pack(in c.Tcp) : null);
 
     /// <summary>An image (a holder's report) packed the same way.</summary>
     public static ulong[] Packed(ConnImage image) =>
-        Packed(image.Conn, image.Conn.Proto == Switch.Actors.Packets.IpProtos.Tcp && image.Tcp.Length == TcpWords ? image.Tcp : null);
+        Packed(image.Conn, image.Conn.Proto == Switch.Core.Packets.IpProtos.Tcp && image.Tcp.Length == TcpWords ? image.Tcp : null);
 
     private static ulong[] Packed(ConnRecord r, ulong[]? tcp)
     {

@@ -1,4 +1,4 @@
-using Switch.Actors.Conntrack;
+using Switch.Core.Conntrack;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;
@@ -34,6 +34,10 @@ public static class ConnRecords
     }
 
     /// <summary>What must be re-journaled when it changes (everything but the timer).</summary>
+    /// <summary>Puts back a journaled connection (see <see cref="ConntrackEngine.Restore"/>).</summary>
+    internal static Connection? Restore(this ConntrackEngine engine, ConnRecord r) =>
+        engine.Restore(ToConnection(r, engine.TimeoutsFor(r.Zone)));
+
     public static bool SameClass(ConnRecord a, ConnRecord b) =>
         a.Status == b.Status && a.TcpState == b.TcpState && a.Mark == b.Mark && a.LabelHi == b.LabelHi && a.LabelLo == b.LabelLo
         && a.Helper == b.Helper && a.OrigIsA == b.OrigIsA;

@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Packets;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 

@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Switch.Actors.Conntrack;
+using Switch.Core.Conntrack;
 using Switch.Contracts;
 
 namespace Switch.Actors.Cluster;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Packets;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
 
 namespace Switch.Actors.Cluster;
 

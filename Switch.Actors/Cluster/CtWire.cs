@@ -1,5 +1,5 @@
-using Switch.Actors.Conntrack;
-using Switch.Actors.Packets;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;

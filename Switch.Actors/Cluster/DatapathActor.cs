@@ -1,17 +1,17 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Conntrack;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;
 
 /// <summary>
-/// One node's datapath in the cluster: a thin shell that owns the <see cref="Datapath.Datapath"/>, feeds it the
+/// One node's datapath in the cluster: a thin shell that owns the <see cref="Switch.Core.Datapath.Datapath"/>, feeds it the
 /// frames its ports receive (and packet-out frames), hands ct calls to the sharded entities through
 /// <see cref="ClusterConntrack"/> and resumes packets with their answers, and keeps its flow tables in step
 /// with the replicated flow set. Registered as /user/datapath on every node.
@@ -26,7 +26,7 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
     private readonly string _node;
     private string _apiUrl;
     private readonly IClock _clock;
-    private readonly Datapath.Datapath _dp;
+    private readonly Switch.Core.Datapath.Datapath _dp;
     private readonly ClusterConntrack _ct;
     private long _flowVersion;
     private readonly Address _selfAddress;
@@ -56,7 +56,7 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
         _settings = settings ?? ConntrackSettings.Default;
         _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self, shards, timeout: ctTimeout,
             clock: clock, settings: settings, leases: leases, durableReports: durable);
-        _dp = new Datapath.Datapath(null, clock, _ct);
+        _dp = new Switch.Core.Datapath.Datapath(null, clock, _ct);
         foreach (var p in ports) _dp.AddPort(p);
     }
 
@@ -179,6 +179,12 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
             case GetDatapathStats:
                 Sender.Tell(Stats());
                 break;
+            case GetMemberDrops:
+            {
+                var drops = _dp.Counters.Drops;
+                Sender.Tell(new MemberDrops(drops.Keys.ToArray(), drops.Values.ToArray()));
+                break;
+            }
             case Tick:
                 _ct.ExpireOverdue(_dp);
                 _dp.ExpireFlows();

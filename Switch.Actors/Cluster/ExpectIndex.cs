@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Cluster;
-using Switch.Actors.Conntrack;
+using Switch.Core.Conntrack;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 

@@ -1,4 +1,4 @@
-using Switch.Actors.Conntrack;
+using Switch.Core.Conntrack;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;

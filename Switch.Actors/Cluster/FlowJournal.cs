@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Persistence;
-using Switch.Actors.Datapath;
+using Switch.Core.Datapath;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using Switch.Actors.Datapath;
+using Switch.Core.Datapath;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
-using Switch.Actors.Conntrack;
+using Switch.Core.Conntrack;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 

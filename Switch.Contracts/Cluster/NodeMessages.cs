@@ -55,3 +55,8 @@ public sealed record MemberCounts(int Connections, int Shards, int Expectations,
 
 /// <summary>flush-conntrack on one member, filtered there; answered with the number removed (<see cref="FlushEntityReply"/>).</summary>
 public sealed record FlushMemberConntrack(ushort? Zone, string? Tuple) : IClusterMessage;
+
+/// <summary>Asks a member's datapath for its drops by reason (the status page).</summary>
+public sealed record GetMemberDrops() : IClusterMessage;
+
+public sealed record MemberDrops(string[] Reasons, long[] Counts) : IClusterMessage;

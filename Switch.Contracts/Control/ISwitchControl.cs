@@ -20,6 +20,10 @@ public interface ISwitchControl
     Task<ClusterStatus> ClusterAsync(CancellationToken ct = default);
     /// <summary>The answering node's ports with their counters; a control without ports answers none.</summary>
     Task<PortsStatus> PortsAsync(CancellationToken ct = default) => Task.FromResult(new PortsStatus("", Array.Empty<PortStatus>()));
+    /// <summary>The status page's picture: members, their counts and counters, the busiest flows. Members that do not
+    /// answer are reported as such, never an error.</summary>
+    Task<StatusReport> StatusAsync(CancellationToken ct = default) =>
+        throw new ControlException(404, "this control has no status report");
 }
 
 /// <summary>A control whose conntrack dump can be read as it is produced (the cluster's: member by member, page by page),

@@ -3,8 +3,8 @@ using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Switch.Actors.Cluster;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Ports;
+using Switch.Core.Conntrack;
+using Switch.Core.Ports;
 using Switch.Contracts;
 
 namespace Switch.Node.Cluster;
@@ -23,6 +23,8 @@ public sealed class ClusterNode : IAsyncDisposable
     public IActorRef FlowManagerProxy { get; }
     public IActorRef Datapath { get; }
     public ClusterNodeOptions Options { get; }
+    /// <summary>The conntrack settings this member's entities and datapath run with.</summary>
+    public ConntrackSettings Conntrack { get; }
     public Akka.Cluster.Cluster Cluster => Akka.Cluster.Cluster.Get(System);
 
     public ClusterNode(ClusterNodeOptions o, IEnumerable<IPort>? ports = null, IClock? clock = null, ConntrackSettings? ct = null)
@@ -32,6 +34,7 @@ public sealed class ClusterNode : IAsyncDisposable
         System = ActorSystem.Create(ClusterNodeOptions.SystemName, Hocon(o));
         clock ??= SystemClock.Instance;
         ct ??= ConntrackSettings.Default;
+        Conntrack = ct;
         var c = clock; var s = ct;
         // Before the node joins: members add expectation keys to this node's index as soon as it is Up.
         ExpectIndexProvider.UseClock(System, clock);

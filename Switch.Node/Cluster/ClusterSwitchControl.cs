@@ -2,8 +2,8 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Switch.Actors.Cluster;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Datapath;
+using Switch.Core.Conntrack;
+using Switch.Core.Datapath;
 using Switch.Contracts.Cluster;
 using Switch.Contracts.Control;
 using Switch.Node.Commands;
@@ -22,12 +22,12 @@ public sealed class ClusterSwitchControl : ISwitchControl, IConntrackStream
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
     private readonly ClusterNode _node;
-    private readonly IReadOnlyList<Actors.Ports.IPort> _ports;
+    private readonly IReadOnlyList<Core.Ports.IPort> _ports;
 
-    public ClusterSwitchControl(ClusterNode node, IReadOnlyList<Actors.Ports.IPort>? ports = null)
+    public ClusterSwitchControl(ClusterNode node, IReadOnlyList<Core.Ports.IPort>? ports = null)
     {
         _node = node;
-        _ports = ports ?? Array.Empty<Actors.Ports.IPort>();
+        _ports = ports ?? Array.Empty<Core.Ports.IPort>();
     }
 
     /// <summary>This member's configured ports; their counters are updated by the port threads and the datapath actor.</summary>
@@ -103,7 +103,7 @@ public sealed class ClusterSwitchControl : ISwitchControl, IConntrackStream
 
     public async Task<FlushConntrackResult> FlushConntrackAsync(FlushConntrackRequest request, CancellationToken ct = default)
     {
-        if (!string.IsNullOrWhiteSpace(request.Tuple)) CtTupleText.Parse(request.Tuple); // bad text: 400 before anything changes
+        if (!string.IsNullOrWhiteSpace(request.Tuple)) Control.ControlInput.Tuple(request.Tuple); // bad text: 400 before anything changes
         var tuple = string.IsNullOrWhiteSpace(request.Tuple) ? null : request.Tuple;
         var replies = await Task.WhenAll(UpMembers().Select(async m =>
         {
@@ -184,5 +184,67 @@ public sealed class ClusterSwitchControl : ISwitchControl, IConntrackStream
                 info?.ApiUrl ?? "", c?.Shards ?? 0, c?.Connections ?? 0, m.Address.Equals(_node.Cluster.SelfAddress), info?.LeasesHeld ?? 0));
         }
         return new ClusterStatus(state.Leader?.ToString() ?? "", members);
+    }
+
+    /// <summary>The status page's picture: every member the cluster state knows, with what it answers within 2 s
+    /// (a dead or unreachable member is reported as not answering, never an error).</summary>
+    public async Task<StatusReport> StatusAsync(CancellationToken ct = default)
+    {
+        var state = _node.Cluster.State;
+        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        var ask = TimeSpan.FromSeconds(2);
+        async Task<MemberReport> One(Member m)
+        {
+            bool self = m.Address.Equals(_node.Cluster.SelfAddress), reachable = !unreachable.Contains(m.Address);
+            NodeInfo? info = null; MemberCounts? counts = null; MemberDrops? drops = null;
+            if (reachable && m.Status == AkkaMemberStatus.Up)
+            {
+                var dp = DatapathOf(m);
+                try
+                {
+                    var i = dp.Ask<NodeInfo>(new GetNodeInfo(), ask, ct);
+                    var c = dp.Ask<MemberCounts>(new GetMemberCounts(), ask, ct);
+                    var d = dp.Ask<MemberDrops>(new GetMemberDrops(), ask, ct);
+                    await Task.WhenAll(i, c, d);
+                    (info, counts, drops) = (i.Result, c.Result, d.Result);
+                }
+                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException && !ct.IsCancellationRequested) { }
+            }
+            var dropMap = drops is null ? new Dictionary<string, long>()
+                : drops.Reasons.Zip(drops.Counts).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
+            if (info is not null) lock (_names) _names[m.Address] = info.Name;
+            string name = info?.Name ?? (self ? _node.Options.Name : NameOf(m));
+            return new MemberReport(name, m.Address.ToString(), m.Status.ToString(), reachable, self, info is not null,
+                counts?.Shards ?? 0, counts?.Connections ?? 0, info?.LeasesHeld ?? 0, info?.CtQueries ?? 0, info?.CtLocal ?? 0,
+                info?.CtTimeouts ?? 0, counts?.Refused ?? 0, dropMap);
+        }
+        var members = (await Task.WhenAll(state.Members.Select(One))).ToList();
+        // Members this node reported before that are no longer in the cluster (downed, or left): shown as removed for
+        // an hour, so a page opened after a failure still says which member was lost.
+        lock (_names)
+        {
+            var now = DateTime.UtcNow;
+            foreach (var m in state.Members) _seen[m.Address] = now;
+            foreach (var (a, last) in _seen.ToList())
+            {
+                if (state.Members.Any(m => m.Address.Equals(a))) continue;
+                if (now - last > TimeSpan.FromHours(1)) { _seen.Remove(a); continue; }
+                members.Add(new MemberReport(_names.GetValueOrDefault(a, a.ToString()), a.ToString(), "Removed", false, false, false,
+                    0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>()));
+            }
+        }
+        var flows = await DumpFlowsAsync(null, ct);
+        JournalReport? journal = _node.Options.Persistence is null ? null
+            : new JournalReport(JournalStats.Writes, JournalStats.Writes == 0 ? 0 : JournalStats.TotalSeconds / JournalStats.Writes, JournalStats.MaxSeconds);
+        return new StatusReport(_node.Options.Name, true, state.Leader?.ToString() ?? "", StatusReports.NowUnixMs(),
+            members.OrderBy(m => m.Name, StringComparer.Ordinal).ToList(), flows.Count, StatusReports.TopFlows(flows), journal);
+    }
+
+    /// <summary>A member that has not answered yet: the name it answered before, or its address.</summary>
+    private readonly Dictionary<Address, string> _names = new();
+    private readonly Dictionary<Address, DateTime> _seen = new();
+    private string NameOf(Member m)
+    {
+        lock (_names) return _names.TryGetValue(m.Address, out var n) ? n : m.Address.ToString();
     }
 }

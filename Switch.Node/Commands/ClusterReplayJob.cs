@@ -2,9 +2,9 @@ using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
 using Switch.Actors.Cluster;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Contracts.Cluster;
 using Switch.Node.Cluster;
 

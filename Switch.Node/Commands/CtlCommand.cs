@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using Switch.Actors.Datapath;
-using Switch.Actors.Ports;
+using Switch.Core.Datapath;
+using Switch.Core.Ports;
 using Switch.Contracts.Control;
 using Switch.Node.Control;
 

@@ -1,4 +1,4 @@
-using Switch.Actors.Datapath;
+using Switch.Core.Datapath;
 
 namespace Switch.Node.Commands;
 

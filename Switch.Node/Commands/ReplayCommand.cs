@@ -1,5 +1,5 @@
-using Switch.Actors.Conntrack;
-using Switch.Actors.Ports;
+using Switch.Core.Conntrack;
+using Switch.Core.Ports;
 
 namespace Switch.Node.Commands;
 

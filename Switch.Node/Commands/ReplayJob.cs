@@ -1,7 +1,7 @@
-using Switch.Actors.Conntrack;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Conntrack;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Contracts;
 
 namespace Switch.Node.Commands;

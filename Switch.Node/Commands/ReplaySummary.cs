@@ -34,14 +34,14 @@ public static class ReplaySummary
             foreach (var (r, n) in c.Drops) sb.AppendLine($"{r,-40}{n,10}");
         }
         if (c.CtExecutions > 0) sb.AppendLine($"\nct executions: {c.CtExecutions}, fragments held: {c.CtStolen}, refragmented: {c.Refragmented}");
-        if (job.Conntrack is Actors.Conntrack.ConntrackEngine ct) sb.AppendLine(ConntrackLine(ct.Counters, ct.Settings.MaxConnections));
+        if (job.Conntrack is Core.Conntrack.ConntrackEngine ct) sb.AppendLine(ConntrackLine(ct.Counters, ct.Settings.MaxConnections));
         if (c.ToController > 0) sb.AppendLine($"sent to controller (logged): {c.ToController}");
         return sb.ToString();
     }
 
     /// <summary>The table's bounds at work: entries left, commits, early drops (unassured connections evicted to
     /// make room: no packet is dropped for them, so they are not among the drop reasons) and refusals.</summary>
-    public static string ConntrackLine(Actors.Conntrack.ConntrackCounters c, int max) =>
+    public static string ConntrackLine(Core.Conntrack.ConntrackCounters c, int max) =>
         $"conntrack: {c.Entries} entries (limit {max}), {c.Commits} committed, {c.Evictions} early-dropped (evicted to make room), " +
         $"{c.Refused} commits refused (table full or zone limit), {c.Expired} expired";
 }

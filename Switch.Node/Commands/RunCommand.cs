@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Hosting;
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Switch.Node.Control;
 
 namespace Switch.Node.Commands;

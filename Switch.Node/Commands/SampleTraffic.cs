@@ -1,6 +1,6 @@
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
-using static Switch.Actors.Packets.FrameBuilder;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Node.Commands;
 

@@ -1,6 +1,6 @@
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using static Switch.Actors.Packets.FrameBuilder;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Node.Commands;
 

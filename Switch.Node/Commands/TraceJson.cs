@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Switch.Actors.Datapath;
+using Switch.Core.Datapath;
 using Switch.Contracts;
 
 namespace Switch.Node.Commands;

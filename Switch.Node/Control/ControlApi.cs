@@ -66,6 +66,8 @@ public static class ControlApi
             Json(await control.PacketOutAsync(await Body<PacketOutRequest>(c), c.RequestAborted)));
         app.MapGet("/ports", async Task<IResult> (HttpContext c) => Json(await control.PortsAsync(c.RequestAborted)));
         app.MapGet("/cluster", async Task<IResult> (HttpContext c) => Json(await control.ClusterAsync(c.RequestAborted)));
+        app.MapGet("/status", async Task<IResult> (HttpContext c) => Json(await control.StatusAsync(c.RequestAborted)));
+        app.MapGet("/", () => Results.Content(StatusPage.Value, "text/html; charset=utf-8"));
         app.MapGet("/health/live", () => Results.Text("ok"));
         if (metrics is not null)
             app.MapGet("/metrics", async (HttpContext c) =>
@@ -79,6 +81,14 @@ public static class ControlApi
     }
 
     private static IResult Json<T>(T value) => Results.Json(value, ControlJson.Options);
+
+    /// <summary>The status page (Control/status.html, embedded): one self-contained file reading GET /status.</summary>
+    private static readonly Lazy<string> StatusPage = new(() =>
+    {
+        using var s = typeof(ControlApi).Assembly.GetManifestResourceStream("dswitch.status.html")
+            ?? throw new InvalidOperationException("the status page is not embedded in dswitch");
+        return new StreamReader(s).ReadToEnd();
+    });
 
     private static async Task<T> Body<T>(HttpContext c) where T : class
     {

@@ -39,6 +39,7 @@ public sealed class ControlClient : IDisposable
     public async Task<string> TraceAsync(TraceRequest r) => (await Post<TraceRequest, TextAnswer>("trace", r)).Text;
     public Task<PacketOutResult> PacketOutAsync(PacketOutRequest r) => Post<PacketOutRequest, PacketOutResult>("packet-out", r);
     public Task<ClusterStatus> ClusterAsync() => Get<ClusterStatus>("cluster");
+    public Task<StatusReport> StatusAsync() => Get<StatusReport>("status");
     public Task<PortsStatus> PortsAsync() => Get<PortsStatus>("ports");
 
     // The answers that wrap a list or a text in an object (so the API can grow fields without breaking clients).

@@ -1,4 +1,4 @@
-using Switch.Actors.Datapath;
+using Switch.Core.Datapath;
 using Switch.Contracts.Control;
 
 namespace Switch.Node.Control;

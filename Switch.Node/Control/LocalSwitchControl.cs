@@ -1,7 +1,7 @@
-using Switch.Actors.Conntrack;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Conntrack;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Contracts;
 using Switch.Contracts.Control;
 using Switch.Node.Commands;
@@ -37,6 +37,7 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
     }
 
     public string Name { get; }
+    public ConntrackSettings Settings => _ct.Settings;
     /// <summary>Where this node's control API listens, for the cluster view; set once the host has bound.</summary>
     public string ApiUrl { get; set; } = "";
     public long Version { get { lock (_lock) return _version; } }
@@ -130,7 +131,7 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
 
     public Task<FlushConntrackResult> FlushConntrackAsync(FlushConntrackRequest request, CancellationToken ct = default)
     {
-        var filter = string.IsNullOrWhiteSpace(request.Tuple) ? null : CtTupleText.Parse(request.Tuple);
+        var filter = string.IsNullOrWhiteSpace(request.Tuple) ? null : ControlInput.Tuple(request.Tuple);
         lock (_lock) return Task.FromResult(new FlushConntrackResult(_ct.Flush(request.Zone, filter)));
     }
 
@@ -184,6 +185,16 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
         lock (_lock) connections = _ct.Count;
         var self = new MemberStatus(Name, "local", "Up", new[] { "single-node" }, ApiUrl, 0, connections, Self: true);
         return Task.FromResult(new ClusterStatus(Name, new[] { self }));
+    }
+
+    /// <summary>The single node as the status page shows it: one member, itself.</summary>
+    public async Task<StatusReport> StatusAsync(CancellationToken ct = default)
+    {
+        var st = Stats();
+        var flows = await DumpFlowsAsync(null, ct);
+        var self = new MemberReport(Name, "local", "Up", true, true, true, 0, st.EntriesByZone.Values.Sum(), 0,
+            st.Datapath.CtQueries, 0, 0, st.Refused, st.Datapath.Drops);
+        return new StatusReport(Name, false, Name, StatusReports.NowUnixMs(), new[] { self }, flows.Count, StatusReports.TopFlows(flows), null);
     }
 
     /// <summary>A copy of the counters for /metrics. The in-process conntrack answers every ct call at once, so calls made

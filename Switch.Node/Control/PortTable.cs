@@ -26,14 +26,14 @@ public static class PortTable
     }
 
     /// <summary>The status line of one port, whatever its kind.</summary>
-    public static PortStatus Status(Actors.Ports.IPort p)
+    public static PortStatus Status(Core.Ports.IPort p)
     {
         var (kind, detail, kdrop) = p switch
         {
-            Actors.Ports.LivePort l => ("live", l.Interface, l.KernelDropped),
-            Actors.Ports.VxlanPort v => ("vxlan", $"vni={v.Vni} local={v.Local} remotes={string.Join(",", v.Remotes)}", v.KernelDropped),
-            Actors.Ports.RemotePort r => ("remote", $"via port {r.Tunnel.Number} to {r.Node}", 0L),
-            Actors.Ports.PcapFilePort f => ("pcap", f.Path, 0L),
+            Core.Ports.LivePort l => ("live", l.Interface, l.KernelDropped),
+            Core.Ports.VxlanPort v => ("vxlan", $"vni={v.Vni} local={v.Local} remotes={string.Join(",", v.Remotes)}", v.KernelDropped),
+            Core.Ports.RemotePort r => ("remote", $"via port {r.Tunnel.Number} to {r.Node}", 0L),
+            Core.Ports.PcapFilePort f => ("pcap", f.Path, 0L),
             _ => ("memory", "", 0L),
         };
         var c = p.Counters;

@@ -24,7 +24,7 @@ public sealed class NodeMetrics
     private readonly Counter _portPackets, _drops, _ctEarlyDrops, _ctTableRefused, _ctDecisions, _ctQueries, _ctTimeouts, _ctRefused, _toController, _ctLocal;
     private readonly Counter? _journalWrites, _journalSeconds;
     private readonly Gauge? _journalMax, _shards, _entities;
-    private readonly Gauge _ctPending, _ctEntries, _expectations, _reassembly, _members, _leases;
+    private readonly Gauge _ctPending, _ctEntries, _ctMax, _expectations, _reassembly, _members, _leases;
     private readonly HashSet<string> _zonesSeen = new(StringComparer.Ordinal);
     private readonly HashSet<string> _statusesSeen = new(StringComparer.Ordinal);
 
@@ -52,6 +52,8 @@ public sealed class NodeMetrics
         _ctLocal = f.CreateCounter("dswitch_ct_local_decisions_total", "ct calls decided on this node under a lease from the connection's entity (the fast path).");
         _leases = f.CreateGauge("dswitch_ct_leases", "Connections lent to this node's datapath (decided here).");
         _ctEntries = f.CreateGauge("dswitch_conntrack_entries", "Connections tracked on this node (connection entities it hosts), per conntrack zone.", "zone");
+        _ctMax = f.CreateGauge("dswitch_conntrack_max", "The conntrack table's limit (nf_conntrack_max; on a cluster member, the connections it may host).");
+        _ctMax.Set(node?.Conntrack.MaxConnections ?? local!.Settings.MaxConnections);
         _expectations = f.CreateGauge("dswitch_conntrack_expectations", "Expectations held on this node (expectation entities it hosts).");
         _ctEarlyDrops = f.CreateCounter("dswitch_conntrack_early_drops_total", "Unassured connections evicted to make room for a new one (nf_conntrack early_drop).");
         _ctTableRefused = f.CreateCounter("dswitch_conntrack_refused_total", "New connections refused because the conntrack table (nf_conntrack_max, per member) or a zone limit was full; their packets were dropped.");
@@ -113,7 +115,7 @@ public sealed class NodeMetrics
     private void SetDatapath(DatapathStats stats)
     {
         foreach (var (port, action, n) in stats.PortPackets)
-            _portPackets.WithLabels(Actors.Datapath.OfPorts.Name(port), action).IncTo(n);
+            _portPackets.WithLabels(Core.Datapath.OfPorts.Name(port), action).IncTo(n);
         foreach (var (reason, n) in stats.Drops) _drops.WithLabels(reason).IncTo(n);
         _ctDecisions.IncTo(stats.CtDecisions);
         _ctQueries.IncTo(stats.CtQueries);

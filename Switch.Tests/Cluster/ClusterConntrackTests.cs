@@ -3,10 +3,11 @@ using Switch.Contracts;
 using Switch.Contracts.Cluster;
 using Switch.Node.Commands;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Cluster;
 
+[Trait("Category", Tiers.Cluster)]
 [Collection("cluster")]
 public class ClusterConntrackTests
 {
@@ -71,6 +72,7 @@ public class ClusterConntrackTests
     }
 }
 
+[Trait("Category", Tiers.Cluster)]
 [Collection("cluster")]
 public class ClusterFtpTests
 {
@@ -110,6 +112,7 @@ public class ClusterFtpTests
     }
 }
 
+[Trait("Category", Tiers.Cluster)]
 [Collection("cluster")]
 public class ClusterBatchingTests
 {

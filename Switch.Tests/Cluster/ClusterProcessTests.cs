@@ -2,11 +2,12 @@ using Switch.Node.Commands;
 using Switch.Node.Control;
 using Switch.Tests.Failover;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Cluster;
 
 /// <summary>Three real `dswitch run` processes forming a cluster on loopback, driven through `dswitch ctl`.</summary>
+[Trait("Category", Tiers.Process)]
 [Collection("cluster")]
 public sealed class ClusterProcessTests : IDisposable
 {

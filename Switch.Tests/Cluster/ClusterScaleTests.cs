@@ -5,7 +5,7 @@ using Switch.Node.Control;
 using Switch.Tests.Failover;
 using Xunit;
 using Xunit.Abstractions;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Cluster;
 
@@ -15,6 +15,7 @@ namespace Switch.Tests.Cluster;
 /// ≈128 KB were refused ("not replicated to a majority") and cross-member dumps timed out past ≈8 000 connections (one
 /// remoting frame). DSWITCH_SCALE_CONNECTIONS overrides the connection count.
 /// </summary>
+[Trait("Category", Tiers.Process)]
 [Collection("cluster")]
 public sealed class ClusterScaleTests(ITestOutputHelper output) : IDisposable
 {
@@ -41,7 +42,7 @@ public sealed class ClusterScaleTests(ITestOutputHelper output) : IDisposable
                 extraJson: "\"conntrack\": { \"maxConnections\": 2000000, \"timeouts\": { \"tcp_timeout_syn_sent\": 3600 } }"));
         foreach (var node in _nodes) await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
         var clients = _nodes.Select(n => new ControlClient(n.Api, TimeSpan.FromMinutes(5))).ToList();
-        await Eventually(async () => (await clients[0].ClusterAsync()).Members.Count(m => m.Status == "Up") == 3, "the cluster did not form");
+        await Eventually.Async(async () => (await clients[0].ClusterAsync()).Members.Count(m => m.Status == "Up") == 3, "the cluster did not form");
 
         // 100 000 flows in one add-flows through the seed (as `ctl add-flows FILE` sends them), visible on every member.
         var lines = SamplesCommand.Firewall.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -93,13 +94,4 @@ public sealed class ClusterScaleTests(ITestOutputHelper output) : IDisposable
         return p.WorkingSet64;
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string failure)
-    {
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException(failure);
-            await Task.Delay(200);
-        }
-    }
 }

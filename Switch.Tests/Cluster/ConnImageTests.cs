@@ -1,15 +1,16 @@
 using System.Text.Json;
 using Switch.Actors.Cluster;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Packets;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
 using Switch.Contracts;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Cluster;
 
 /// <summary>A connection moves between an entity and a lease holder (image) and into a passivated entity's memory
 /// (packed words) without losing anything: windows, state class, mark, label, deadline.</summary>
+[Trait("Category", Tiers.Unit)]
 public class ConnImageTests
 {
     [Fact]

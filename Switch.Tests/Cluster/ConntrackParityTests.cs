@@ -1,12 +1,12 @@
 using Akka.Actor;
 using Switch.Actors.Cluster;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Packets;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 using Switch.Tests.Conntrack;
 using Xunit;
-using F = Switch.Actors.Packets.FrameBuilder;
+using F = Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Cluster;
 
@@ -132,6 +132,7 @@ public abstract class ConntrackParityScenarios
     protected uint LastMark;
 }
 
+[Trait("Category", Tiers.Cluster)]
 public sealed class InProcessParityTests : ConntrackParityScenarios
 {
     private readonly CtHarness _h = new();
@@ -145,6 +146,7 @@ public sealed class InProcessParityTests : ConntrackParityScenarios
 }
 
 /// <summary>One two-node cluster shared by the scenarios (distinct zones keep them apart).</summary>
+[Trait("Category", Tiers.Cluster)]
 public sealed class TwoNodeCluster : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
@@ -152,6 +154,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }
 
+[Trait("Category", Tiers.Cluster)]
 [Collection("cluster")]
 public sealed class ClusterParityTests : ConntrackParityScenarios, IClassFixture<TwoNodeCluster>
 {

@@ -4,12 +4,13 @@ using Switch.Actors.Cluster;
 using Switch.Contracts.Cluster;
 using Switch.Node.Commands;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Cluster;
 
 /// <summary>The fast path: a connection whose packets enter one node is decided there under a lease from its entity;
 /// a packet entering another node revokes the lease, and the connection stays exactly as correct.</summary>
+[Trait("Category", Tiers.Cluster)]
 [Collection("cluster")]
 public class FastPathTests
 {

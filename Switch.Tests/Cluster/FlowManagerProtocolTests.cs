@@ -13,6 +13,7 @@ namespace Switch.Tests.Cluster;
 /// a one-member cluster): a member that refuses gets the change aborted everywhere with an error naming it, and the
 /// manager's table and version stay as before; a member that is behind gets the table first, then the change.
 /// </summary>
+[Trait("Category", Tiers.Cluster)]
 public sealed class FlowManagerProtocolTests : IAsyncLifetime
 {
     private ActorSystem _system = null!;

@@ -8,6 +8,7 @@ using Xunit;
 namespace Switch.Tests.Cluster;
 
 /// <summary>Every message that crosses nodes goes through the configured serializer (Hyperion) and comes back equal.</summary>
+[Trait("Category", Tiers.Cluster)]
 public class SerializationTests
 {
     private static readonly CtRequestData Req = new(7, true, false, 1, true, 5, 0xff, true, 1, 2, 3, 4);

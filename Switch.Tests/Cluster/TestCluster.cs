@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Switch.Actors.Cluster;
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Switch.Contracts.Cluster;
 using Switch.Node.Cluster;
 using Xunit;

@@ -1,10 +1,11 @@
 using Xunit;
-using Switch.Actors.Conntrack;
-using F = Switch.Actors.Packets.FrameBuilder;
+using Switch.Core.Conntrack;
+using F = Switch.Core.Packets.FrameBuilder;
 using static Switch.Tests.Conntrack.CtHarness;
 
 namespace Switch.Tests.Conntrack;
 
+[Trait("Category", Tiers.Unit)]
 public class ConntrackAlgTests
 {
     private const string Client = "10.0.0.1", Server = "10.0.0.2";

@@ -1,10 +1,11 @@
 using Xunit;
-using Switch.Actors.Conntrack;
-using F = Switch.Actors.Packets.FrameBuilder;
+using Switch.Core.Conntrack;
+using F = Switch.Core.Packets.FrameBuilder;
 using static Switch.Tests.Conntrack.CtHarness;
 
 namespace Switch.Tests.Conntrack;
 
+[Trait("Category", Tiers.Unit)]
 public class ConntrackCommitTests
 {
     [Fact]
@@ -92,9 +93,9 @@ public class ConntrackCommitTests
         var h = new CtHarness();
         var (c, s) = h.Handshake(A, B, 40000, 80);
         var frame = Tcp(A, B, 40000, 80, F.Ack, c, s, "x");
-        var p = Switch.Actors.Packets.Packet.From(frame);
-        var k = default(Switch.Actors.Packets.FlowKey);
-        Switch.Actors.Packets.PacketParser.Parse(p.Span, 1, ref k);
+        var p = Switch.Core.Packets.Packet.From(frame);
+        var k = default(Switch.Core.Packets.FlowKey);
+        Switch.Core.Packets.PacketParser.Parse(p.Span, 1, ref k);
         h.Engine.Execute(ref p, ref k, new CtRequest(0));
         Assert.Equal(St("est,trk"), k.CtState);
         var conn = Assert.Single(h.Engine.Connections);
@@ -110,7 +111,7 @@ public class ConntrackCommitTests
     public void Non_ip_frames_are_invalid()
     {
         var h = new CtHarness();
-        var arp = F.Eth(F.MacB, F.MacA, Switch.Actors.Packets.EtherTypes.Arp, F.Arp(1, F.MacA, F.Ip(A), 0, F.Ip(B)));
+        var arp = F.Eth(F.MacB, F.MacA, Switch.Core.Packets.EtherTypes.Arp, F.Arp(1, F.MacA, F.Ip(A), 0, F.Ip(B)));
         Assert.Equal("inv,trk", h.Ct(arp, zone: 3, commit: true));
         Assert.Equal((ushort)3, h.LastKey.CtZone);
     }
@@ -126,9 +127,9 @@ public class ConntrackCommitTests
         var other = new ConntrackEngine(h.Clock);
         Assert.True(other.Import(conn));
         Assert.False(other.Import(conn));
-        var p = Switch.Actors.Packets.Packet.From(Tcp(B, A, 80, 40000, F.Ack, s, c));
-        var k = default(Switch.Actors.Packets.FlowKey);
-        Switch.Actors.Packets.PacketParser.Parse(p.Span, 1, ref k);
+        var p = Switch.Core.Packets.Packet.From(Tcp(B, A, 80, 40000, F.Ack, s, c));
+        var k = default(Switch.Core.Packets.FlowKey);
+        Switch.Core.Packets.PacketParser.Parse(p.Span, 1, ref k);
         other.Execute(ref p, ref k, new CtRequest(0));
         Assert.Equal(St("est,rpl,trk"), k.CtState);
         Assert.Equal(5u, k.CtMark);
@@ -144,9 +145,9 @@ public class ConntrackCommitTests
     {
         var h = new CtHarness();
         var (c, s) = h.Handshake(A, B, 40000, 80);
-        var p = Switch.Actors.Packets.Packet.From(Tcp(A, B, 40000, 80, F.Ack | F.Psh, c, s, "data"));
-        var k = default(Switch.Actors.Packets.FlowKey);
-        Switch.Actors.Packets.PacketParser.Parse(p.Span, 1, ref k);
+        var p = Switch.Core.Packets.Packet.From(Tcp(A, B, 40000, 80, F.Ack | F.Psh, c, s, "data"));
+        var k = default(Switch.Core.Packets.FlowKey);
+        Switch.Core.Packets.PacketParser.Parse(p.Span, 1, ref k);
         h.Engine.Execute(ref p, ref k, new CtRequest(0));
         // Re-running the tracker on the same segment would count it as a retransmission.
         h.Engine.Execute(ref p, ref k, new CtRequest(0));

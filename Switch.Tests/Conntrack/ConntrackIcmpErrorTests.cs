@@ -1,9 +1,10 @@
 using Xunit;
-using F = Switch.Actors.Packets.FrameBuilder;
+using F = Switch.Core.Packets.FrameBuilder;
 using static Switch.Tests.Conntrack.CtHarness;
 
 namespace Switch.Tests.Conntrack;
 
+[Trait("Category", Tiers.Unit)]
 public class ConntrackIcmpErrorTests
 {
     private const string Router = "10.0.9.9";

@@ -1,11 +1,12 @@
 using Xunit;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Packets;
-using F = Switch.Actors.Packets.FrameBuilder;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
+using F = Switch.Core.Packets.FrameBuilder;
 using static Switch.Tests.Conntrack.CtHarness;
 
 namespace Switch.Tests.Conntrack;
 
+[Trait("Category", Tiers.Unit)]
 public class ConntrackReassemblyTests
 {
     /// <summary>A UDP datagram A:5000 -> B:53 with <paramref name="size"/> payload bytes, as one frame.</summary>

@@ -1,10 +1,11 @@
 using Xunit;
-using Switch.Actors.Conntrack;
-using F = Switch.Actors.Packets.FrameBuilder;
+using Switch.Core.Conntrack;
+using F = Switch.Core.Packets.FrameBuilder;
 using static Switch.Tests.Conntrack.CtHarness;
 
 namespace Switch.Tests.Conntrack;
 
+[Trait("Category", Tiers.Unit)]
 public class ConntrackTcpTests
 {
     private static TcpState StateOf(CtHarness h) => Assert.Single(h.Engine.Connections).Tcp.State;

@@ -1,8 +1,8 @@
 using Xunit;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Packets;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
 using Switch.Contracts;
-using F = Switch.Actors.Packets.FrameBuilder;
+using F = Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Conntrack;
 

@@ -4,6 +4,7 @@ using Xunit;
 
 namespace Switch.Tests.Control;
 
+[Trait("Category", Tiers.Unit)]
 public class ControlApiConntrackTests : ControlServer
 {
     [Fact]
@@ -23,7 +24,7 @@ public class ControlApiConntrackTests : ControlServer
 
         // Outside may not open connections: B's SYN is new, and table 1 has no flow letting it through.
         var fromB = await PostOk<PacketOutResult>("packet-out", new PacketOutRequest(null, 2,
-            new[] { Hex(Actors.Packets.FrameBuilder.TcpV4(B, A, 41000, 22, Actors.Packets.FrameBuilder.Syn, 9000)) }));
+            new[] { Hex(Core.Packets.FrameBuilder.TcpV4(B, A, 41000, 22, Core.Packets.FrameBuilder.Syn, 9000)) }));
         Assert.Equal("+new+trk", fromB.Frames[0].CtState);
         Assert.Empty(fromB.Frames[0].Outputs);
         Assert.Equal("drop_action", fromB.Frames[0].Drop);

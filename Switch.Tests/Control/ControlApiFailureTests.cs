@@ -5,6 +5,7 @@ using Xunit;
 namespace Switch.Tests.Control;
 
 /// <summary>A control that fails as a bug would: the API answers 500 with the message, as JSON.</summary>
+[Trait("Category", Tiers.Unit)]
 public class ControlApiFailureTests : ControlServer
 {
     protected override ISwitchControl Served { get; } = new Failing();

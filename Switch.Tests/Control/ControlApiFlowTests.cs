@@ -4,6 +4,7 @@ using Xunit;
 
 namespace Switch.Tests.Control;
 
+[Trait("Category", Tiers.Unit)]
 public class ControlApiFlowTests : ControlServer
 {
     [Fact]

@@ -6,6 +6,7 @@ using Xunit;
 
 namespace Switch.Tests.Control;
 
+[Trait("Category", Tiers.Unit)]
 public class ControlApiMiscTests : ControlServer
 {
     private bool _ready;
@@ -57,5 +58,29 @@ public class ControlApiMiscTests : ControlServer
         using var method = await Http.DeleteAsync("flows");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, method.StatusCode);
         Assert.Contains("DELETE", await ErrorOf(method));
+    }
+
+    [Fact]
+    public async Task Status_reports_the_node_its_drops_and_busiest_flows_and_the_page_is_served_at_the_root()
+    {
+        await AddFirewall();
+        await PostOk<PacketOutResult>("packet-out", new PacketOutRequest(null, 1, new[] { SynAToB }));
+        await PostOk<PacketOutResult>("packet-out", new PacketOutRequest(null, 2,
+            new[] { Hex(Core.Packets.FrameBuilder.TcpV4(B, A, 41000, 22, Core.Packets.FrameBuilder.Syn, 9000)) }));
+        var st = (await Http.GetFromJsonAsync<StatusReport>("status", ControlJson.Options))!;
+        Assert.Equal(("n1", false), (st.Node, st.Clustered));
+        var me = Assert.Single(st.Members);
+        Assert.Equal(("n1", "Up", true, 1), (me.Name, me.Status, me.Answered, me.Connections));
+        Assert.Equal(1, me.Drops["drop_action"]);
+        Assert.Equal(12, st.FlowCount);
+        Assert.True(st.TopFlows.Count <= 20);
+        Assert.Equal(2, st.TopFlows[0].Packets);
+        Assert.Contains("actions=ct(table=1,zone=1)", st.TopFlows[0].Flow);
+
+        using var page = await Http.GetAsync("");
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("<title>DistSwitch status</title>", html);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org", "")); // nothing fetched from elsewhere
     }
 }

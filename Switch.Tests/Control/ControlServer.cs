@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Switch.Actors.Packets;
+using Switch.Core.Packets;
 using Switch.Contracts.Control;
 using Switch.Node.Commands;
 using Switch.Node.Control;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Control;
 
@@ -24,7 +24,7 @@ public abstract class ControlServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // A node outputs only to its configured ports: this one has four, in memory (as a config without pcapOut gives).
-        foreach (uint p in new uint[] { 1, 2, 3, 4 }) Control.AddPort(new Actors.Ports.InMemoryPort(p, p.ToString(), keep: Actors.Ports.InMemoryPort.NodeKeep));
+        foreach (uint p in new uint[] { 1, 2, 3, 4 }) Control.AddPort(new Core.Ports.InMemoryPort(p, p.ToString(), keep: Core.Ports.InMemoryPort.NodeKeep));
         App = ControlHost.Build("http://127.0.0.1:0", Served, Ready);
         await App.StartAsync();
         Url = ControlHost.BoundUrl(App);

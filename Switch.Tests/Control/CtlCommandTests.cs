@@ -1,11 +1,12 @@
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Switch.Node.Commands;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Control;
 
 /// <summary>`dswitch ctl` end to end against a running control API.</summary>
+[Trait("Category", Tiers.Unit)]
 public class CtlCommandTests : ControlServer, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dswitch-ctl-").FullName;

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Switch.Node.Commands;
 using Xunit;
 
 namespace Switch.Tests.Control;
 
 /// <summary>The real `dswitch run` as a child process: ready line, driven by `ctl`, clean stop on SIGTERM.</summary>
+[Trait("Category", Tiers.Process)]
 public partial class RunProcessTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dswitch-run-").FullName;
@@ -72,7 +73,7 @@ public partial class RunProcessTests : IDisposable
             var frames = new[]
             {
                 ControlServer_Syn(),
-                Switch.Node.Control.HexFrame.Format(Actors.Packets.FrameBuilder.UdpV4("10.0.0.2", "10.0.0.1", 5000, 9)),
+                Switch.Node.Control.HexFrame.Format(Core.Packets.FrameBuilder.UdpV4("10.0.0.2", "10.0.0.1", 5000, 9)),
             };
             foreach (var (port, frame) in new[] { ("1", frames[0]), ("2", frames[1]) })
                 Assert.Equal(0, CtlCommand.Run(new[] { "--seed", url, "packet-out", "in_port=" + port, "packet=" + frame }, o, o));
@@ -100,7 +101,7 @@ public partial class RunProcessTests : IDisposable
     }
 
     private static string ControlServer_Syn() =>
-        Switch.Node.Control.HexFrame.Format(Actors.Packets.FrameBuilder.TcpV4("10.0.0.1", "10.0.0.2", 40000, 80, Actors.Packets.FrameBuilder.Syn, 1000));
+        Switch.Node.Control.HexFrame.Format(Core.Packets.FrameBuilder.TcpV4("10.0.0.1", "10.0.0.2", 40000, 80, Core.Packets.FrameBuilder.Syn, 1000));
 
     /// <summary>dswitch.dll is built next to the test assembly (Switch.Node is a project reference).</summary>
     private static Process Start(params string[] args)

@@ -1,8 +1,9 @@
-using Switch.Actors.Datapath;
+using Switch.Core.Datapath;
 using Xunit;
 
 namespace Switch.Tests.Datapath;
 
+[Trait("Category", Tiers.Unit)]
 public class FlowParserTests
 {
     [Theory]

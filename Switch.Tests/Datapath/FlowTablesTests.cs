@@ -1,9 +1,10 @@
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
 using Xunit;
 
 namespace Switch.Tests.Datapath;
 
+[Trait("Category", Tiers.Unit)]
 public class FlowTablesTests
 {
     private static FlowKey Key(byte[] frame, uint inPort = 1)

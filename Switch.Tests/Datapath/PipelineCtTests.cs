@@ -1,15 +1,16 @@
-using Switch.Actors.Conntrack;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Conntrack;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Contracts;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
-using Dp = Switch.Actors.Datapath.Datapath;
+using static Switch.Core.Packets.FrameBuilder;
+using Dp = Switch.Core.Datapath.Datapath;
 
 namespace Switch.Tests.Datapath;
 
 /// <summary>The ct action through the whole pipeline with the in-process engine: what flows see after recirculation.</summary>
+[Trait("Category", Tiers.Unit)]
 public class PipelineCtTests
 {
     private readonly ManualClock _clock = new(1_000_000_000);

@@ -1,14 +1,15 @@
 using System.Buffers.Binary;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Contracts;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
-using Dp = Switch.Actors.Datapath.Datapath;
+using static Switch.Core.Packets.FrameBuilder;
+using Dp = Switch.Core.Datapath.Datapath;
 
 namespace Switch.Tests.Datapath;
 
+[Trait("Category", Tiers.Unit)]
 public class PipelineTests
 {
     private readonly ManualClock _clock = new(1_000_000);

@@ -1,15 +1,16 @@
-using Switch.Actors.Conntrack;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Conntrack;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Contracts;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
-using Dp = Switch.Actors.Datapath.Datapath;
+using static Switch.Core.Packets.FrameBuilder;
+using Dp = Switch.Core.Datapath.Datapath;
 
 namespace Switch.Tests.Datapath;
 
 /// <summary>A datapath whose conntrack answers later (as the cluster's does) continues each packet where it stopped.</summary>
+[Trait("Category", Tiers.Unit)]
 public class RemoteCtTests
 {
     private sealed class DeferredConntrack : IRemoteConntrack

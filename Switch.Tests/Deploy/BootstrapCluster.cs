@@ -1,5 +1,5 @@
 using Akka.Cluster;
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Switch.Node.Cluster;
 using Switch.Tests.Cluster;
 using Xunit;

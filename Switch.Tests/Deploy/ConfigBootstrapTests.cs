@@ -8,6 +8,7 @@ using Xunit;
 namespace Switch.Tests.Deploy;
 
 /// <summary>Off Kubernetes the same bootstrap runs with config-based discovery: a fixed list of management endpoints.</summary>
+[Trait("Category", Tiers.Cluster)]
 public sealed class ConfigBootstrapTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Xunit;
 namespace Switch.Tests.Deploy;
 
 /// <summary>Cluster formation through Akka.Management bootstrap and the Kubernetes API discovery code path.</summary>
+[Trait("Category", Tiers.Process)]
 [Collection(BootstrapClusterCollection.Name)]
 public sealed class KubernetesBootstrapTests
 {

@@ -8,6 +8,7 @@ using YamlDotNet.Serialization;
 namespace Switch.Tests.Deploy;
 
 /// <summary>deploy/k8s: valid against the Kubernetes API models, consistent with each other, and the kustomization builds.</summary>
+[Trait("Category", Tiers.Unit)]
 public sealed class ManifestTests
 {
     private static readonly string[] KustomizationKeys =

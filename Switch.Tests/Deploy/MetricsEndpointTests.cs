@@ -7,7 +7,7 @@ using Switch.Node.Cluster;
 using Switch.Node.Control;
 using Switch.Node.Metrics;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Deploy;
 
@@ -15,6 +15,7 @@ namespace Switch.Tests.Deploy;
 /// /metrics on the bootstrapped cluster: every node serves the control API with its metrics; flows go to one node,
 /// traffic enters through packet-out, and the scrapes show the counters move.
 /// </summary>
+[Trait("Category", Tiers.Process)]
 [Collection(BootstrapClusterCollection.Name)]
 public sealed class MetricsEndpointTests : IAsyncLifetime
 {

@@ -3,7 +3,7 @@ using Switch.Contracts.Control;
 using Switch.Node.Control;
 using Xunit;
 using Xunit.Abstractions;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Failover;
 
@@ -12,6 +12,7 @@ namespace Switch.Tests.Failover;
 /// marks, an FTP control connection with a pending expectation), lose the node that owns the most of them, and
 /// send the next packet of every connection through a survivor. Nothing committed may be lost.
 /// </summary>
+[Trait("Category", Tiers.Process)]
 [Collection("cluster")]
 public sealed class FailoverTests : IDisposable
 {

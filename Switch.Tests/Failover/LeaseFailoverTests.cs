@@ -3,7 +3,7 @@ using Switch.Contracts.Control;
 using Switch.Node.Control;
 using Xunit;
 using Xunit.Abstractions;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Failover;
 
@@ -13,6 +13,7 @@ namespace Switch.Tests.Failover;
 /// separately a node hosting entities whose connections are lent to node 1: every committed connection still
 /// answers +est (mark intact) through a survivor.
 /// </summary>
+[Trait("Category", Tiers.Process)]
 [Collection("cluster")]
 public sealed class LeaseFailoverTests : IDisposable
 {

@@ -5,7 +5,7 @@ using Switch.Node.Control;
 using Switch.Tests.Live;
 using Xunit;
 using Xunit.Abstractions;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Failover;
 
@@ -18,6 +18,7 @@ namespace Switch.Tests.Failover;
 /// isolated node. The isolated node keeps access to the journal file, as a real switch cut off from its peers keeps
 /// access to a database on another network: only the split-brain resolver stands between it and a second owner.
 /// </summary>
+[Trait("Category", Tiers.Process)]
 [Collection("cluster")]
 public sealed class PartitionTests : IDisposable
 {

@@ -1,16 +1,17 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 using Switch.Node.Cluster;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Failover;
 
 /// <summary>A journaled connection whose deadline passed while no node held it recovers to no entry; one still
 /// within its timeout recovers as it was.</summary>
+[Trait("Category", Tiers.Cluster)]
 [Collection("cluster")]
 public sealed class RecoveryExpiryTests : IDisposable
 {

@@ -9,6 +9,7 @@ namespace Switch.Tests.Fuzz;
 /// process: bit flips, byte replacements, insertions, truncations and splices of the corpus. AFL++'s coverage-guided
 /// runs (deploy/fuzz.sh) go deeper; this keeps every parser crash-free on every build.
 /// </summary>
+[Trait("Category", Tiers.Unit)]
 public class FuzzCorpusTests
 {
     public static TheoryData<string> Targets() => new(FuzzTargets.All.Keys);

@@ -4,6 +4,7 @@ using Xunit;
 namespace Switch.Tests.Live;
 
 /// <summary>Real traffic between two namespaces through one `dswitch run` node on live ports, under the stateful firewall.</summary>
+[Trait("Category", Tiers.Live)]
 [Collection(LiveCollection.Name)]
 public sealed class SingleNodeFirewallTests(SingleNodeFixture f) : IClassFixture<SingleNodeFixture>
 {

@@ -4,6 +4,7 @@ namespace Switch.Tests.Live;
 
 /// <summary>The single-node firewall checks across two cluster members, each in its own namespace, joined by VXLAN,
 /// conntrack sharded across both.</summary>
+[Trait("Category", Tiers.Live)]
 [Collection(LiveCollection.Name)]
 public sealed class TwoNodeFirewallTests(TwoNodeFixture f) : IClassFixture<TwoNodeFixture>
 {

@@ -8,6 +8,7 @@ namespace Switch.Tests.Live;
 /// (10.68.0.1, where the switch's VXLAN port listens). The flows send what K sends into the
 /// tunnel, and let back only what the tunnel brings with tun_id=42 from tun_src=10.68.0.2: ping needs both ways.
 /// </summary>
+[Trait("Category", Tiers.Live)]
 [Collection(LiveCollection.Name)]
 public sealed class VxlanInteropTests
 {

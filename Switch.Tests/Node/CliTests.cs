@@ -4,6 +4,7 @@ using Xunit;
 
 namespace Switch.Tests.Node;
 
+[Trait("Category", Tiers.Unit)]
 [Collection("console")]
 public class CliTests : IDisposable
 {

@@ -1,4 +1,4 @@
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Switch.Node.Commands;
 using Xunit;
 
@@ -7,6 +7,7 @@ namespace Switch.Tests.Node;
 /// <summary>The main job's default: the bundled firewall sample through a local 3-member cluster gives exactly the
 /// packets the in-process switch gives, per output port (the two directions enter different members, so every
 /// connection is asymmetric across the cluster, and the fragmented datagram is reassembled by a sharded entity).</summary>
+[Trait("Category", Tiers.Cluster)]
 [Collection("cluster")]
 public sealed class ClusterReplayTests : IDisposable
 {

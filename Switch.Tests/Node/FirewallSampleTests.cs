@@ -1,11 +1,12 @@
 using System.Text.Json;
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Switch.Node.Commands;
 using Xunit;
 
 namespace Switch.Tests.Node;
 
 /// <summary>The bundled stateful-firewall sample, replayed as the README says (dswitch replay with no arguments).</summary>
+[Trait("Category", Tiers.Unit)]
 [Collection("console")]
 public class FirewallSampleTests : IDisposable
 {

@@ -1,12 +1,13 @@
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Node.Commands;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Node;
 
+[Trait("Category", Tiers.Unit)]
 public class ReplayTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dswitch-replay-").FullName;

@@ -1,12 +1,12 @@
 using Switch.Actors.Cluster;
-using Switch.Actors.Conntrack;
-using Switch.Actors.Datapath;
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Conntrack;
+using Switch.Core.Datapath;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Switch.Contracts;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
-using Dp = Switch.Actors.Datapath.Datapath;
+using static Switch.Core.Packets.FrameBuilder;
+using Dp = Switch.Core.Datapath.Datapath;
 
 namespace Switch.Tests.Packets;
 
@@ -15,6 +15,7 @@ namespace Switch.Tests.Packets;
 /// chain was classified as protocol 60 (destination options): a SYN hidden that way evaded `tcp6,tp_dst=22
 /// actions=drop` and passed the stateful firewall. The chain is now walked to its end, bounded by the packet.
 /// </summary>
+[Trait("Category", Tiers.Unit)]
 public class Ipv6ChainTests
 {
     private static readonly UInt128 A = Ip6("2001:db8::1"), B = Ip6("2001:db8::2");

@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
-using Switch.Actors.Packets;
+using Switch.Core.Packets;
 using Xunit;
-using static Switch.Actors.Packets.FrameBuilder;
+using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Packets;
 
 /// <summary>PacketParser on well-formed frames built with FrameBuilder: each field lands where OVS puts it.</summary>
+[Trait("Category", Tiers.Unit)]
 public class PacketParserTests
 {
     private static readonly UInt128 V6A = Ip6("2001:db8::1"), V6B = Ip6("2001:db8::2");

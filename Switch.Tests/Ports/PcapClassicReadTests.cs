@@ -1,8 +1,9 @@
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Xunit;
 
 namespace Switch.Tests.Ports;
 
+[Trait("Category", Tiers.Unit)]
 public class PcapClassicReadTests
 {
     private static readonly byte[] FrameA = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06, 0xaa];

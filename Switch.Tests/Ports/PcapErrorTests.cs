@@ -1,8 +1,9 @@
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Xunit;
 
 namespace Switch.Tests.Ports;
 
+[Trait("Category", Tiers.Unit)]
 public class PcapErrorTests
 {
     private const string Name = "bad.pcap";
@@ -139,6 +140,7 @@ public class PcapErrorTests
     }
 }
 
+[Trait("Category", Tiers.Unit)]
 public class PcapNgEmptyPacketBlockTests
 {
     // Regression (issue 12): an enhanced or obsolete packet block with an empty body read its interface id before its

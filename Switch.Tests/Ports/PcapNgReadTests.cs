@@ -1,8 +1,9 @@
-using Switch.Actors.Ports;
+using Switch.Core.Ports;
 using Xunit;
 
 namespace Switch.Tests.Ports;
 
+[Trait("Category", Tiers.Unit)]
 public class PcapNgReadTests
 {
     private static readonly byte[] Eth1 = [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 0x08, 0x00, 0x45];

@@ -1,9 +1,10 @@
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Xunit;
 
 namespace Switch.Tests.Ports;
 
+[Trait("Category", Tiers.Unit)]
 public class PcapRoundTripTests
 {
     private static List<PcapRecord> ReadAll(byte[] file)

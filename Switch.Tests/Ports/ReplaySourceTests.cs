@@ -1,9 +1,10 @@
-using Switch.Actors.Packets;
-using Switch.Actors.Ports;
+using Switch.Core.Packets;
+using Switch.Core.Ports;
 using Xunit;
 
 namespace Switch.Tests.Ports;
 
+[Trait("Category", Tiers.Unit)]
 public class ReplaySourceTests
 {
     private static byte[] Frame(byte tag) => FrameBuilder.UdpV4("10.0.0.1", "10.0.0.2", tag, 9);

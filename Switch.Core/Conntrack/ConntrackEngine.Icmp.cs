@@ -1,0 +1,117 @@
+using System.Buffers.Binary;
+using Switch.Core.Packets;
+using Switch.Contracts;
+
+namespace Switch.Core.Conntrack;
+
+public sealed partial class ConntrackEngine
+{
+    /// <summary>
+    /// nf_conntrack_inet_error: an ICMP/ICMPv6 error is RELATED to the entry its quoted packet belongs to
+    /// (+rpl when the quoted packet's inverse is the entry's reply direction), provided the outer destination is
+    /// that direction's destination. Otherwise +trk+inv. Errors never create or refresh entries.
+    /// </summary>
+    private CtOutcome TrackIcmpError(ref FlowKey key, in L4View v, in CtRequest req, long now)
+    {
+        ushort zone = req.Zone;
+        if (!QuotedTuple(v.Payload, v.IsV6, out var inner)) return Invalid(ref key, zone);
+
+        ConnKey ck;
+        int dir;
+        bool fromA;
+        if (inner.IsIcmp)
+        {
+            // The quoted query's inverse: a quoted request inverts to the reply direction and vice versa.
+            if (IcmpTypes.IsRequest(inner.IsV6, inner.IcmpType))
+            {
+                ck = new ConnKey(zone, inner.Proto, inner.IsV6, inner.Src, inner.Dst, inner.IcmpId,
+                    (ushort)((inner.IcmpType << 8) | inner.IcmpCode));
+                fromA = false;
+            }
+            else if (IcmpTypes.IsReply(inner.IsV6, inner.IcmpType))
+            {
+                byte rq = IcmpTypes.Invert(inner.IsV6, inner.IcmpType);
+                ck = new ConnKey(zone, inner.Proto, inner.IsV6, inner.Dst, inner.Src, inner.IcmpId, (ushort)((rq << 8) | inner.IcmpCode));
+                fromA = true;
+            }
+            else return Invalid(ref key, zone);
+        }
+        else
+        {
+            // Inverse of the quoted tuple: dst -> src.
+            ck = ConnKey.Canonical(zone, inner.Proto, inner.IsV6, inner.Dst, inner.Src, inner.DstPort, inner.SrcPort, out fromA);
+        }
+        var c = Lookup(in ck, now);
+        if (c == null) return Invalid(ref key, zone);
+        dir = inner.IsIcmp ? (fromA ? 0 : 1) : (fromA == c.OrigIsA ? 0 : 1);
+        // The found direction's destination (the quoted source) must be where the error is going.
+        if (inner.Src != v.Dst) return Invalid(ref key, zone);
+
+        byte state = CtStateBits.Related;
+        if (dir == 1) state |= CtStateBits.ReplyDir;
+        if (req.Commit) ApplyMarkLabel(c, in req);
+        SetKey(ref key, state, zone, c, c.Label);
+        return CtOutcome.Continue;
+    }
+
+    /// <summary>The tuple of the packet an ICMP error quotes (nf_ct_get_tuplepr on the inner header).
+    /// A non-first fragment or a header cut before the ports cannot be tracked.</summary>
+    internal static bool QuotedTuple(ReadOnlySpan<byte> q, bool isV6, out CtTuple t)
+    {
+        t = default;
+        byte proto;
+        UInt128 src, dst;
+        int l4;
+        if (!isV6)
+        {
+            if (q.Length < 20 || q[0] >> 4 != 4) return false;
+            int ihl = (q[0] & 0x0f) * 4;
+            if (ihl < 20 || q.Length < ihl) return false;
+            if ((BinaryPrimitives.ReadUInt16BigEndian(q[6..]) & 0x1fff) != 0) return false;
+            proto = q[9];
+            src = BinaryPrimitives.ReadUInt32BigEndian(q[12..]);
+            dst = BinaryPrimitives.ReadUInt32BigEndian(q[16..]);
+            l4 = ihl;
+        }
+        else
+        {
+            if (q.Length < 40 || q[0] >> 4 != 6) return false;
+            src = BinaryPrimitives.ReadUInt128BigEndian(q[8..]);
+            dst = BinaryPrimitives.ReadUInt128BigEndian(q[24..]);
+            proto = q[6];
+            l4 = 40;
+            while (true) // bounded by the quoted packet: each header is at least 8 bytes
+            {
+                if (proto is IpProtos.HopByHop or IpProtos.Routing or IpProtos.DestOpts)
+                {
+                    if (q.Length < l4 + 8) return false;
+                    proto = q[l4]; l4 += (q[l4 + 1] + 1) * 8;
+                }
+                else if (proto == IpProtos.Fragment)
+                {
+                    if (q.Length < l4 + 8) return false;
+                    if ((BinaryPrimitives.ReadUInt16BigEndian(q[(l4 + 2)..]) & 0xfff8) != 0) return false;
+                    proto = q[l4]; l4 += 8;
+                }
+                else break;
+            }
+        }
+        if (l4 > q.Length) return false;
+        var s = q[l4..];
+        bool icmp = proto == (isV6 ? IpProtos.Icmpv6 : IpProtos.Icmp);
+        if (icmp)
+        {
+            if (s.Length < 8) return false;
+            t = new CtTuple(isV6, proto, src, dst, 0, 0, BinaryPrimitives.ReadUInt16BigEndian(s[4..]), s[0], s[1]);
+            return true;
+        }
+        if (proto is IpProtos.Tcp or IpProtos.Udp or IpProtos.Sctp)
+        {
+            if (s.Length < 4) return false;
+            t = new CtTuple(isV6, proto, src, dst, BinaryPrimitives.ReadUInt16BigEndian(s), BinaryPrimitives.ReadUInt16BigEndian(s[2..]));
+            return true;
+        }
+        t = new CtTuple(isV6, proto, src, dst, 0, 0);
+        return true;
+    }
+}
