@@ -168,7 +168,7 @@ public static partial class ClusterLoad
                 {
                     // Wait while passivation makes progress (a million stops take minutes on two cores), at most 10 min.
                     var settleSw = System.Diagnostics.Stopwatch.StartNew();
-                    await Task.Delay(Switch.Actors.Cluster.ConnectionEntity.ParkAfter);
+                    await Task.Delay(Switch.Actors.Cluster.EntityTimings.Default.ParkAfter);
                     var dirs = Switch.Actors.Cluster.ShardDirectory.Get(node.System);
                     int last = -1, parked;
                     var lastMoved = DateTime.UtcNow;
@@ -177,7 +177,7 @@ public static partial class ClusterLoad
                         if (parked != last) { last = parked; lastMoved = DateTime.UtcNow; }
                         await Task.Delay(500);
                     }
-                    notes.Add($"memory: parked state settled {settleSw.Elapsed.TotalSeconds:F0} s after the last reply; relays committed {Switch.Actors.Cluster.BatchRelayEntity.CommittedHere:N0} connections and applied {Switch.Actors.Cluster.BatchRelayEntity.ReportsHere:N0} reports in place (process-wide), {Switch.Actors.Cluster.ConnectionEntity.Started:N0} connection entities ever started");
+                    notes.Add($"memory: parked state settled {settleSw.Elapsed.TotalSeconds:F0} s after the last reply; relays committed {Switch.Actors.Cluster.EntityCounters.Get(node.System).CommittedHere:N0} connections and applied {Switch.Actors.Cluster.EntityCounters.Get(node.System).ReportsHere:N0} reports in place, {Switch.Actors.Cluster.EntityCounters.Get(node.System).ConnectionsStarted:N0} connection entities ever started");
                     await Task.Delay(3000); // let the last stops and the shards' bookkeeping settle
                     var (_, running) = await LocalRegionAsync(node);
                     notes.Add($"memory: {Switch.Actors.Cluster.ShardDirectory.Get(node.System).Counts().Parked:N0} of {memN:N0} connections parked (born lent or passivated), {running.Count(e => e.StartsWith("c/", StringComparison.Ordinal)):N0} connection entities running when measured");

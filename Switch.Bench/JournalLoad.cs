@@ -157,14 +157,14 @@ public static class JournalLoad
 
     private static async Task<CommitResult> CommitsAsync(ClusterNode node, string store, int phase, TimeSpan duration)
     {
-        long w0 = JournalStats.Writes;
-        double t0 = JournalStats.TotalSeconds;
+        long w0 = JournalStats.Get(node.System).Writes;
+        double t0 = JournalStats.Get(node.System).TotalSeconds;
         var d = await DriveForAsync(node.Datapath, phase, duration, 1 << 20);
-        long events = JournalStats.Writes - w0;
-        double mean = events == 0 ? 0 : (JournalStats.TotalSeconds - t0) / events * 1000;
+        long events = JournalStats.Get(node.System).Writes - w0;
+        double mean = events == 0 ? 0 : (JournalStats.Get(node.System).TotalSeconds - t0) / events * 1000;
         string? problem = d.Dropped > 0 ? $"{d.Dropped} of {d.Sent} frames not committed (first: {d.First})" : null;
         return new CommitResult(store, d.Committed / d.Seconds, d.Committed, d.Sent, d.Seconds, events, mean,
-            JournalStats.MaxSeconds * 1000, problem);
+            JournalStats.Get(node.System).MaxSeconds * 1000, problem);
     }
 
     /// <summary>The journal alone: <paramref name="writers"/> persistent actors each journaling one event after the other.</summary>

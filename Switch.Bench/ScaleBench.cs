@@ -5,6 +5,7 @@ using Switch.Core.Conntrack;
 using Switch.Core.Datapath;
 using Switch.Contracts.Cluster;
 using Switch.Node.Cluster;
+using Switch.Node.Control;
 
 namespace Switch.Bench;
 

@@ -20,4 +20,12 @@ public static class CtStateBits
     };
 
     public const byte AllKnown = New | Established | Related | Invalid | ReplyDir | Tracked;
+
+    /// <summary>"+new+trk": the set bits' names in bit order, as flow text, traces and packet-out answers print them
+    /// ("0" when none is set).</summary>
+    public static string Format(byte state)
+    {
+        var text = string.Concat(Names.Where(n => (state & n.Bit) != 0).Select(n => "+" + n.Name));
+        return text.Length == 0 ? "0" : text;
+    }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Switch.Core.Datapath;
-using Switch.Node.Commands;
 
 namespace Switch.Node;
 

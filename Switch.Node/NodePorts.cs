@@ -2,7 +2,6 @@ using System.Net;
 using Switch.Core.Datapath;
 using Switch.Core.Packets;
 using Switch.Core.Ports;
-using Switch.Node.Commands;
 
 namespace Switch.Node;
 

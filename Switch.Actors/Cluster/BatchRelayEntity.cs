@@ -45,10 +45,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     private System.Collections.Concurrent.ConcurrentDictionary<string, DirEntry> _dir = null!;
     private IActorRef? _replies;
 
-    /// <summary>Lookups answered here without an entity (process-wide, for tests and metrics).</summary>
-    public static long GateAnswered;
-    /// <summary>Connections committed here and born lent (no entity started), and reports applied to parked state.</summary>
-    public static long CommittedHere, ReportsHere;
+    private readonly EntityCounters _counters = EntityCounters.Get(Context.System);
 
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
@@ -161,7 +158,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         if (e is not null) _dir.TryRemove(q.EntityId, out _);
         var reply = CtWire.Decide(_scratch, q);
         if (_scratch.Single() is { } c) reply = Born(q.EntityId, c, reply);
-        else Interlocked.Increment(ref GateAnswered);
+        else Interlocked.Increment(ref _counters.GateAnswered);
         (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(Sender, reply));
     }
 
@@ -186,9 +183,8 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         var image = ConnImages.From(c);
         long epoch = lendable ? Random.Shared.NextInt64(1, long.MaxValue) : 0;
         _dir[entityId] = new DirEntry { HasState = true, Parked = new ParkedConn(ConnImages.Packed(image), lendable ? Sender : null, epoch, false) };
-        Interlocked.Increment(ref CommittedHere);
+        Interlocked.Increment(ref _counters.CommittedHere);
         if (!lendable) return reply;
-        Interlocked.Increment(ref ConnectionEntity.LeasesGranted);
         return reply with { Lease = new LeaseGrant(epoch, image) };
     }
 
@@ -212,13 +208,13 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                 {
                     e.HasState = false;
                     _dir.TryRemove(r.EntityId, out _);
-                    Interlocked.Increment(ref ReportsHere);
+                    Interlocked.Increment(ref _counters.ReportsHere);
                     return;
                 }
             }
             else if (Interlocked.CompareExchange(ref e.Parked, p with { State = ConnImages.Packed(r.Image) }, p) == p)
             {
-                Interlocked.Increment(ref ReportsHere);
+                Interlocked.Increment(ref _counters.ReportsHere);
                 return;
             }
         }

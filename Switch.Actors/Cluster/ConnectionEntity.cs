@@ -34,18 +34,8 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     private sealed class StopNow { public static readonly StopNow Instance = new(); }
     private sealed class ParkTick { public static readonly ParkTick Instance = new(); }
 
-    /// <summary>How long a lent connection's entity stays started after its last message before it passivates (the
-    /// holder's first reports come right after the grant: restarting for each would cost more than staying).</summary>
-    public static TimeSpan ParkAfter = TimeSpan.FromSeconds(2);
-
-    /// <summary>How long an entity whose connection it decides itself (not lent: asymmetric, or never asked for a lease)
-    /// stays started after its last message before it passivates the same way.</summary>
-    public static TimeSpan IdleParkAfter = TimeSpan.FromSeconds(10);
-
-    /// <summary>How long a revocation waits for the holder; past it the holder is taken for dead and this entity's
-    /// (reported) state rules.</summary>
-    public static TimeSpan RevokeWait = TimeSpan.FromSeconds(2);
-    public static long LeasesGranted, LeasesRevoked, RevokeTimeouts;
+    private readonly EntityTimings _timings;
+    private readonly EntityCounters _counters = EntityCounters.Get(Context.System);
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
     private const int SnapshotEvery = 100;
@@ -70,19 +60,17 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public ConnectionEntity(IClock clock, ConntrackSettings settings, bool durable)
+    public ConnectionEntity(IClock clock, ConntrackSettings settings, bool durable, EntityTimings? timings = null)
     {
         _clock = clock;
         _durable = durable;
+        _timings = timings ?? EntityTimings.Default;
         _engine = new ConntrackEngine(clock, settings);
-        Interlocked.Increment(ref Started);
+        Interlocked.Increment(ref _counters.ConnectionsStarted);
     }
 
-    /// <summary>Connection entities started (process-wide, for tests: an uncommitted flood must start none).</summary>
-    public static long Started;
-
-    public static Props Props(IClock clock, ConntrackSettings settings, bool durable) =>
-        Akka.Actor.Props.Create(() => new ConnectionEntity(clock, settings, durable));
+    public static Props Props(IClock clock, ConntrackSettings settings, bool durable, EntityTimings? timings = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionEntity(clock, settings, durable, timings));
 
     public override string PersistenceId => "conn-" + Uri.UnescapeDataString(Self.Path.Name);
 
@@ -227,7 +215,6 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 break;
             case RevokeTimeout t:
                 if (!_revoking || t.Epoch != _leaseEpoch) break;
-                Interlocked.Increment(ref RevokeTimeouts);
                 EndRevoke(null, false);
                 break;
             case CtQuery q:
@@ -306,7 +293,6 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 _holder = replyTo;
                 _everLent = true;
                 _leaseEpoch = Random.Shared.NextInt64(1, long.MaxValue);
-                Interlocked.Increment(ref LeasesGranted);
             }
             // The holder's own queries sent before it had the lease get the refreshed state with their answers.
             if (_holder.Equals(replyTo)) reply = reply with { Lease = new LeaseGrant(_leaseEpoch, ConnImages.From(lent)) };
@@ -342,7 +328,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         string? holder = _holder is null ? null : Akka.Serialization.Serialization.SerializedActorPath(_holder);
         Persist(new ConnSaved(rec, expectations, now, holder, epoch), e =>
         {
-            JournalStats.Record(started);
+            JournalStats.Get(Context.System).Record(started);
             _saved = e;
             if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(e);
             then();
@@ -421,9 +407,8 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         _central |= central;
         if (_revoking) return;
         _revoking = true;
-        Interlocked.Increment(ref LeasesRevoked);
         _holder!.Tell(new LeaseRevoke(_entityId, _leaseEpoch), Self);
-        Timers.StartSingleTimer("revoke", new RevokeTimeout(_leaseEpoch), RevokeWait);
+        Timers.StartSingleTimer("revoke", new RevokeTimeout(_leaseEpoch), _timings.RevokeWait);
     }
 
     /// <summary>The lease is over: the holder's latest state (when it sent one) replaces ours, then the held messages run.</summary>
@@ -472,7 +457,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         }
         // Lent, or idle here: passivate after a while, keeping the compact state in the shard's directory (without a
         // journal; a durable entity would come back from its journal instead, so it stays).
-        if (Parkable()) Timers.StartSingleTimer("park", ParkTick.Instance, _holder is null ? IdleParkAfter : ParkAfter);
+        if (Parkable()) Timers.StartSingleTimer("park", ParkTick.Instance, _holder is null ? _timings.IdleParkAfter : _timings.ParkAfter);
     }
 
     /// <summary>The whole state fits the packed form: one plain connection (no helper state, no master link), no
@@ -488,11 +473,9 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             var e = _dir.GetOrAdd(_entityId, _ => new DirEntry());
             e.Parked = new ParkedConn(ConnImages.Packed(c), _holder, _leaseEpoch, _central);
             e.HasState = true;
-            Interlocked.Increment(ref Parked);
+            Interlocked.Increment(ref _counters.Parked);
         }
         base.PostStop();
     }
 
-    /// <summary>Entities passivated with their connection (process-wide, for tests and metrics).</summary>
-    public static long Parked;
 }

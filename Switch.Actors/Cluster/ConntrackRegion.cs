@@ -11,9 +11,9 @@ public static class ConntrackRegion
 
     /// <summary>Props for an entity; <paramref name="durable"/>: connections and expectations journal their state
     /// (reassembly in progress is not worth surviving a node: the sender retransmits).</summary>
-    public static Props EntityProps(string entityId, IClock clock, ConntrackSettings settings, bool durable) =>
+    public static Props EntityProps(string entityId, IClock clock, ConntrackSettings settings, bool durable, EntityTimings? timings = null) =>
         entityId.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal) ? ReassemblyEntity.Props(clock, settings)
         : entityId.StartsWith(ExpectWire.Prefix, StringComparison.Ordinal) ? ExpectationEntity.Props(clock, durable)
         : entityId.StartsWith(BatchRelayEntity.Prefix, StringComparison.Ordinal) ? BatchRelayEntity.Props(clock, settings, durable)
-        : ConnectionEntity.Props(clock, settings, durable);
+        : ConnectionEntity.Props(clock, settings, durable, timings);
 }

@@ -7,37 +7,40 @@ namespace Switch.Actors.Cluster;
 /// <summary>Conversions between the engine's types and the cluster's wire records.</summary>
 public static class CtWire
 {
-    // Words the pipeline owns and the engine keeps across reassembly: metadata, registers, tunnel.
-    private static readonly int[] MetaWords = { 12, 13, 14, 15, 16, 25, 26 };
-
+    /// <summary>The pipeline's words (<see cref="FlowKey.PipelineWords"/>), carried with a query so a reassembled
+    /// datagram keeps them.</summary>
     public static ulong[] Meta(in FlowKey k)
     {
-        var m = new ulong[MetaWords.Length];
-        for (int i = 0; i < m.Length; i++) m[i] = k.W[MetaWords[i]];
+        var words = FlowKey.PipelineWords;
+        var m = new ulong[words.Length];
+        for (int i = 0; i < m.Length; i++) m[i] = k.W[words[i]];
         return m;
     }
 
     public static void ApplyMeta(ref FlowKey k, ulong[] meta)
     {
-        for (int i = 0; i < MetaWords.Length && i < meta.Length; i++) k.W[MetaWords[i]] = meta[i];
+        var words = FlowKey.PipelineWords;
+        for (int i = 0; i < words.Length && i < meta.Length; i++) k.W[words[i]] = meta[i];
     }
 
-    private const ulong CtBitsOfW9 = ~0xFF00_0000_00FF_FFFFUL;
+    private const int CtWordCount = 1 + FlowKey.LastCtWord - FlowKey.FirstCtWord + 1;
 
-    /// <summary>The key's ct words: W9's ct bits (state, zone, ct_nw_proto) and W17-W24 (mark, tuple, label).</summary>
+    /// <summary>The key's ct words, compact: the ct bits of the state word, then words 17-24 (mark, tuple, label).</summary>
     public static ulong[] CtWords(in FlowKey k)
     {
-        var w = new ulong[9];
-        w[0] = k.W[9] & CtBitsOfW9;
-        for (int i = 17; i <= 24; i++) w[i - 16] = k.W[i];
+        var w = new ulong[CtWordCount];
+        w[0] = k.W[FlowKey.CtStateWord] & FlowKey.CtBitsOfStateWord;
+        for (int i = FlowKey.FirstCtWord; i <= FlowKey.LastCtWord; i++) w[1 + i - FlowKey.FirstCtWord] = k.W[i];
         return w;
     }
 
     public static void ApplyCtWordsCompact(ref FlowKey k, ulong[] w)
     {
-        if (w.Length < 9) return;
-        k.W[9] = (k.W[9] & ~CtBitsOfW9) | (w[0] & CtBitsOfW9);
-        for (int i = 17; i <= 24; i++) k.W[i] = w[i - 16];
+        if (w.Length < CtWordCount) return;
+        var from = default(FlowKey);
+        from.W[FlowKey.CtStateWord] = w[0];
+        for (int i = FlowKey.FirstCtWord; i <= FlowKey.LastCtWord; i++) from.W[i] = w[1 + i - FlowKey.FirstCtWord];
+        k.CopyCt(in from);
     }
 
     public static ulong[] Words(in FlowKey k)
@@ -47,12 +50,12 @@ public static class CtWire
         return w;
     }
 
-    /// <summary>Copies the ct words (ct_state/zone/nw_proto, mark, tuple ports, tuple addresses, label) from the answer.</summary>
+    /// <summary>Copies the ct fields from a whole key's words (an answer that carries the key).</summary>
     public static void ApplyCtWords(ref FlowKey k, ulong[] words)
     {
-        // W9 shares ipv6_label with the ct fields: take only the ct bits.
-        k.W[9] = (k.W[9] & ~CtBitsOfW9) | (words[9] & CtBitsOfW9);
-        for (int i = 17; i <= 24; i++) k.W[i] = words[i];
+        var from = default(FlowKey);
+        for (int i = 0; i < FlowKey.Words && i < words.Length; i++) from.W[i] = words[i];
+        k.CopyCt(in from);
     }
 
     public static CtRequestData ToWire(in CtRequest r) => new(r.Zone, r.Commit, r.Force, (byte)r.Alg, r.SetMark, r.Mark, r.MarkMask,

@@ -1,17 +1,22 @@
 using System.Diagnostics;
+using Akka.Actor;
 
 namespace Switch.Actors.Cluster;
 
-/// <summary>Journal write latency of this process's conntrack entities (time from Persist to its handler), for metrics.</summary>
-public static class JournalStats
+/// <summary>Journal write latency of one member's conntrack entities (time from Persist to its handler), for metrics
+/// and the status page. One per ActorSystem (an Akka extension), so members sharing a process (tests, the replay
+/// cluster, benches) each count their own.</summary>
+public sealed class JournalStats : IExtension
 {
-    private static long _writes, _totalTicks, _maxTicks;
+    private long _writes, _totalTicks, _maxTicks;
 
-    public static long Writes => Interlocked.Read(ref _writes);
-    public static double TotalSeconds => Interlocked.Read(ref _totalTicks) / (double)Stopwatch.Frequency;
-    public static double MaxSeconds => Interlocked.Read(ref _maxTicks) / (double)Stopwatch.Frequency;
+    public static JournalStats Get(ActorSystem system) => system.WithExtension<JournalStats, JournalStatsProvider>();
 
-    public static void Record(long startTimestamp)
+    public long Writes => Interlocked.Read(ref _writes);
+    public double TotalSeconds => Interlocked.Read(ref _totalTicks) / (double)Stopwatch.Frequency;
+    public double MaxSeconds => Interlocked.Read(ref _maxTicks) / (double)Stopwatch.Frequency;
+
+    public void Record(long startTimestamp)
     {
         long t = Stopwatch.GetTimestamp() - startTimestamp;
         Interlocked.Increment(ref _writes);
@@ -19,4 +24,9 @@ public static class JournalStats
         long max;
         while (t > (max = Interlocked.Read(ref _maxTicks)) && Interlocked.CompareExchange(ref _maxTicks, t, max) != max) { }
     }
+}
+
+public sealed class JournalStatsProvider : ExtensionIdProvider<JournalStats>
+{
+    public override JournalStats CreateExtension(ExtendedActorSystem system) => new();
 }

@@ -21,7 +21,6 @@ public sealed class ReplyBatcher : UntypedActor
     private readonly Dictionary<IActorRef, List<CtReply>> _waiting = new();
     private readonly Dictionary<IActorRef, long> _bytes = new();
     private bool _flushScheduled;
-    public static long Batches, Replies;
 
     public static Props Props() => Akka.Actor.Props.Create(() => new ReplyBatcher());
 
@@ -55,12 +54,7 @@ public sealed class ReplyBatcher : UntypedActor
     private void Send(IActorRef to, List<CtReply> list)
     {
         if (list.Count == 1) to.Tell(list[0], Self);
-        else
-        {
-            to.Tell(new CtReplyBatch(list.ToArray()), Self);
-            Batches++;
-        }
-        Replies += list.Count;
+        else to.Tell(new CtReplyBatch(list.ToArray()), Self);
         list.Clear();
         _bytes[to] = 0;
     }

@@ -67,14 +67,11 @@ public sealed partial class ConntrackEngine : IConntrack
     /// keeping the fields that do not come from the frame: in_port, metadata, registers and tunnel.</summary>
     private static bool ReplaceWithWhole(ref Packet packet, ref FlowKey key, Packet whole)
     {
-        uint inPort = key.InPort;
-        ulong md = key.W[12], r0 = key.W[13], r1 = key.W[14], r2 = key.W[15], r3 = key.W[16];
-        ulong tunId = key.W[25], tun = key.W[26];
         whole.InPort = packet.InPort;
         whole.TimestampUs = packet.TimestampUs;
         var k = default(FlowKey);
-        if (PacketParser.Parse(whole.Span, inPort, ref k) != ParseResult.Ok) return false;
-        k.W[12] = md; k.W[13] = r0; k.W[14] = r1; k.W[15] = r2; k.W[16] = r3; k.W[25] = tunId; k.W[26] = tun;
+        if (PacketParser.Parse(whole.Span, key.InPort, ref k) != ParseResult.Ok) return false;
+        k.CopyPipelineWords(in key);
         packet = whole;
         key = k;
         return true;

@@ -44,7 +44,7 @@ internal ref struct L4View
                 int doff = (l4[12] >> 4) * 4;
                 if (doff < 20 || doff > l4.Length) return false;
                 if (!TcpSegment.ValidFlags(l4[13])) return false;
-                if (verify && !InternetChecksum.Verify(l4, v.IsV6, v.Src, v.Dst, IpProtos.Tcp, pseudo: true)) return false;
+                if (verify && !Checksum.Verify(l4, v.IsV6, v.Src, v.Dst, IpProtos.Tcp, pseudo: true)) return false;
                 v.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(l4);
                 v.DstPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
                 v.Payload = l4[doff..];
@@ -59,7 +59,7 @@ internal ref struct L4View
                 v.L4 = l4;
                 // A zero UDP checksum means "none" and is accepted (udp_error).
                 if (verify && (l4[6] | l4[7]) != 0
-                    && !InternetChecksum.Verify(l4, v.IsV6, v.Src, v.Dst, IpProtos.Udp, pseudo: true)) return false;
+                    && !Checksum.Verify(l4, v.IsV6, v.Src, v.Dst, IpProtos.Udp, pseudo: true)) return false;
                 v.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(l4);
                 v.DstPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
                 v.Payload = l4[8..];
@@ -79,7 +79,7 @@ internal ref struct L4View
                 v.IcmpCode = l4[1];
                 // Types beyond the last one the kernel knows are invalid (NR_ICMP_TYPES = 18).
                 if (!v.IsV6 && v.IcmpType > 18) return false;
-                if (verify && !InternetChecksum.Verify(l4, v.IsV6, v.Src, v.Dst, v.Proto, pseudo: v.IsV6)) return false;
+                if (verify && !Checksum.Verify(l4, v.IsV6, v.Src, v.Dst, v.Proto, pseudo: v.IsV6)) return false;
                 v.IcmpId = BinaryPrimitives.ReadUInt16BigEndian(l4[4..]);
                 v.Payload = l4[8..];
                 return true;

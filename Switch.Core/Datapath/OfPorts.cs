@@ -6,6 +6,16 @@ public static class OfPorts
     public const uint Max = 0xff00, InPort = 0xfff8, Table = 0xfff9, Normal = 0xfffa, Flood = 0xfffb, All = 0xfffc,
         Controller = 0xfffd, Local = 0xfffe, None = 0xffff;
 
+    /// <summary>Every port number a flow outputs to (numbered ports and LOCAL; not the reserved ones), in order.</summary>
+    public static SortedSet<uint> OutputPorts(IEnumerable<Flow> flows)
+    {
+        var set = new SortedSet<uint>();
+        foreach (var f in flows)
+            foreach (var a in f.Actions)
+                if (a is OutputAction o && (o.Port < Max || o.Port == Local)) set.Add(o.Port);
+        return set;
+    }
+
     public static string Name(uint p) => p switch
     {
         InPort => "IN_PORT", Normal => "NORMAL", Flood => "FLOOD", All => "ALL", Controller => "CONTROLLER",

@@ -5,7 +5,8 @@ namespace Switch.Core.Packets;
 /// <summary>
 /// The OpenFlow match fields of one packet (what OVS calls the flow), packed in <see cref="FlowWords"/>.
 /// A mutable struct passed by ref: actions rewrite fields in place and the packet is brought in line
-/// with the key when it leaves (see <see cref="PacketRewriter"/>). Field placement is in <see cref="FieldLayout"/>.
+/// with the key when it leaves (see <see cref="PacketRewriter"/>). Field placement (word, shift, bits) is in the
+/// properties below; the flow syntax's table of fields (<c>Datapath/Fields</c>) names the same places.
 /// ICMP type/code live in tp_src/tp_dst and ARP op/spa/tpa in nw_proto/nw_src/nw_dst, as in OVS.
 /// </summary>
 public struct FlowKey
@@ -80,11 +81,37 @@ public struct FlowKey
 
     public const byte FragAny = 1, FragLater = 2;
 
+    // Word groups, for code that moves whole groups (conntrack across reassembly, the cluster wire): named here so
+    // no one else indexes words by number.
+
+    /// <summary>The words the pipeline owns and conntrack keeps across reassembly: metadata (12), registers (13-16),
+    /// tunnel id and endpoints (25, 26).</summary>
+    public static ReadOnlySpan<int> PipelineWords => [12, 13, 14, 15, 16, 25, 26];
+
+    /// <summary>Word 9 holds ct_state, ct_zone and ct_nw_proto (these bits) next to ipv6_label (the others).</summary>
+    public const int CtStateWord = 9;
+    public const ulong CtBitsOfStateWord = ~0xFF00_0000_00FF_FFFFUL;
+    /// <summary>Words 17-24: ct_mark, the original tuple's ports and addresses, ct_label.</summary>
+    public const int FirstCtWord = 17, LastCtWord = 24;
+
+    /// <summary>Takes the pipeline's words (metadata, registers, tunnel) from <paramref name="from"/>.</summary>
+    public void CopyPipelineWords(in FlowKey from)
+    {
+        foreach (int w in PipelineWords) W[w] = from.W[w];
+    }
+
+    /// <summary>Takes every ct_* field from <paramref name="from"/> (the answer of a conntrack decided elsewhere).</summary>
+    public void CopyCt(in FlowKey from)
+    {
+        W[CtStateWord] = (W[CtStateWord] & ~CtBitsOfStateWord) | (from.W[CtStateWord] & CtBitsOfStateWord);
+        for (int i = FirstCtWord; i <= LastCtWord; i++) W[i] = from.W[i];
+    }
+
     /// <summary>Clears the ct_* fields (the ct_clear action, and the state before any ct).</summary>
     public void ClearCt()
     {
-        W[9] &= 0xFF00_0000_00FF_FFFFUL;
-        W[17] = 0; W[18] = 0; W[19] = 0; W[20] = 0; W[21] = 0; W[22] = 0; W[23] = 0; W[24] = 0;
+        W[CtStateWord] &= ~CtBitsOfStateWord;
+        for (int i = FirstCtWord; i <= LastCtWord; i++) W[i] = 0;
     }
 }
 

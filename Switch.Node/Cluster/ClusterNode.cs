@@ -40,7 +40,7 @@ public sealed class ClusterNode : IAsyncDisposable
         ExpectIndexProvider.UseClock(System, clock);
         ExpectIndex.Get(System);
         Region = ClusterSharding.Get(System).Start(RegionName,
-            entityId => ConntrackRegion.EntityProps(entityId, c, s, o.Persistence is not null),
+            entityId => ConntrackRegion.EntityProps(entityId, c, s, o.Persistence is not null, o.EntityTimings),
             ClusterShardingSettings.Create(System), new ConntrackMessageExtractor(o.Shards));
         System.ActorOf(ClusterSingletonManager.Props(FlowManager.Props(o.Persistence is not null), PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(System)), "flow-manager");

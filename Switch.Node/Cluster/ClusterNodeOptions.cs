@@ -18,6 +18,8 @@ public sealed record ClusterNodeOptions
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(7);
     /// <summary>Where conntrack state is journaled; null: in memory only (state dies with its node).</summary>
     public PersistenceOptions? Persistence { get; init; }
+    /// <summary>How long connection entities wait before they passivate or take a holder for dead.</summary>
+    public Switch.Actors.Cluster.EntityTimings EntityTimings { get; init; } = Switch.Actors.Cluster.EntityTimings.Default;
     public const string SystemName = "dswitch";
     /// <summary>Akka's log level on stderr (WARNING for a node; the local replay cluster runs quiet).</summary>
     public string LogLevel { get; init; } = "WARNING";

@@ -1,3 +1,4 @@
+using Switch.Contracts;
 using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
@@ -104,7 +105,7 @@ public static class ClusterReplayJob
         {
             In++;
             Out += f.Outputs.Length;
-            var st = f.CtState == 0 ? "no ct" : TraceJson.CtStateText(f.CtState);
+            var st = f.CtState == 0 ? "no ct" : CtStateBits.Format(f.CtState);
             States[st] = States.GetValueOrDefault(st) + 1;
             if (f.Drop is not null) { Dropped++; Drops[f.Drop] = Drops.GetValueOrDefault(f.Drop) + 1; }
         }

@@ -43,10 +43,8 @@ public sealed class ReplayJob
     /// <summary>Every input port plus every port a flow outputs to, so FLOOD and NORMAL reach them all.</summary>
     public static SortedSet<uint> PortNumbers(IEnumerable<Flow> flows, IEnumerable<ReplayInput> inputs)
     {
-        var set = new SortedSet<uint>(inputs.Select(i => i.Port));
-        foreach (var f in flows)
-            foreach (var a in f.Actions)
-                if (a is OutputAction o && (o.Port < OfPorts.Max || o.Port == OfPorts.Local)) set.Add(o.Port);
+        var set = OfPorts.OutputPorts(flows);
+        set.UnionWith(inputs.Select(i => i.Port));
         return set;
     }
 

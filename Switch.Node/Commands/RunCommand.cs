@@ -35,7 +35,7 @@ public static class RunCommand
         // Live and tunnel ports feed the datapath from their own threads, through the control's one lock.
         NodePorts.Start(ports, control.ReceiveFrame, control.Deliver);
         bool started = false;
-        await using var app = ControlHost.Build(config.Api, control, () => Volatile.Read(ref started), new Metrics.NodeMetrics(control));
+        await using var app = ControlHost.Build(config.Api, control, () => Volatile.Read(ref started), new Metrics.NodeMetrics(control.Stats, control.Settings.MaxConnections));
         await app.StartAsync(stop);
         control.ApiUrl = ControlHost.BoundUrl(app);
         Volatile.Write(ref started, true);
@@ -60,7 +60,7 @@ public static class RunCommand
         var node = new Cluster.ClusterNode(options, ports, ct: config.Conntrack?.Settings());
         try
         {
-            var control = new Cluster.ClusterSwitchControl(node, ports);
+            var control = new Control.ClusterSwitchControl(node, ports);
             await using var app = ControlHost.Build(config.Api, control,
                 () => node.Cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up, new Metrics.NodeMetrics(node));
             await node.Bootstrap.WaitAsync(stop);

@@ -37,7 +37,7 @@ public static class TraceJson
                 var c = t.Ct[^1];
                 w.WriteStartObject("ct");
                 w.WriteString("ct_state", "0x" + c.State.ToString("x2"));
-                w.WriteString("ct_state_flags", CtStateText(c.State));
+                w.WriteString("ct_state_flags", CtStateBits.Format(c.State));
                 w.WriteNumber("ct_zone", c.Zone);
                 w.WriteString("ct_mark", "0x" + c.Mark.ToString("x"));
                 w.WriteString("ct_label", "0x" + c.Label.ToString("x"));
@@ -51,12 +51,5 @@ public static class TraceJson
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
-    }
-
-    public static string CtStateText(byte s)
-    {
-        var parts = CtStateBits.Names.Where(n => (s & n.Bit) != 0).Select(n => "+" + n.Name);
-        var text = string.Concat(parts);
-        return text.Length == 0 ? "0" : text;
     }
 }

@@ -1,10 +1,10 @@
+using Switch.Node.Tracing;
 using Switch.Core.Conntrack;
 using Switch.Core.Datapath;
 using Switch.Core.Packets;
 using Switch.Core.Ports;
 using Switch.Contracts;
 using Switch.Contracts.Control;
-using Switch.Node.Commands;
 
 namespace Switch.Node.Control;
 
@@ -145,7 +145,7 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
             copies = _dp.Tables.All.SelectMany(t => t.Flows).Select(FlowRequestText.Copy).ToList();
         }
         // Outside the lock: the trace runs on copies in a datapath of its own.
-        return Task.FromResult(TraceCommand.Trace(copies, sel.Match));
+        return Task.FromResult(PacketTracer.Trace(copies, sel.Match));
     }
 
     public Task<PacketOutResult> PacketOutAsync(PacketOutRequest request, CancellationToken ct = default)
@@ -176,7 +176,7 @@ public sealed class LocalSwitchControl : ISwitchControl, IDisposable
         var outputs = t.Outputs.Distinct().ToList();
         // A fragment conntrack keeps for reassembly has neither outputs nor a drop: say where it went.
         string? drop = outputs.Count > 0 ? null : t.DropReason ?? (c?.Verdict == "Stolen" ? HeldForReassembly : null);
-        return new PacketOutFrame(index, TraceJson.CtStateText(c?.State ?? 0), c?.Zone ?? 0, c?.Mark ?? 0, outputs, drop);
+        return new PacketOutFrame(index, CtStateBits.Format(c?.State ?? 0), c?.Zone ?? 0, c?.Mark ?? 0, outputs, drop);
     }
 
     public Task<ClusterStatus> ClusterAsync(CancellationToken ct = default)

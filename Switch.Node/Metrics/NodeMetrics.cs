@@ -3,7 +3,6 @@ using Akka.Cluster.Sharding;
 using Prometheus;
 using Switch.Actors.Cluster;
 using Switch.Node.Cluster;
-using Switch.Node.Control;
 
 namespace Switch.Node.Metrics;
 
@@ -20,7 +19,7 @@ public sealed class NodeMetrics
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
     private readonly ClusterNode? _node;
-    private readonly LocalSwitchControl? _local;
+    private readonly Func<LocalNodeStats>? _local;
     private readonly Counter _portPackets, _drops, _ctEarlyDrops, _ctTableRefused, _ctDecisions, _ctQueries, _ctTimeouts, _ctRefused, _toController, _ctLocal;
     private readonly Counter? _journalWrites, _journalSeconds;
     private readonly Gauge? _journalMax, _shards, _entities;
@@ -31,12 +30,14 @@ public sealed class NodeMetrics
     public CollectorRegistry Registry { get; } = Prometheus.Metrics.NewCustomRegistry();
 
     /// <summary>A cluster member's metrics.</summary>
-    public NodeMetrics(ClusterNode node) : this(node, null) { }
+    public NodeMetrics(ClusterNode node) : this(node, null, node.Conntrack.MaxConnections) { }
 
     /// <summary>The single node's metrics (<c>dswitch run</c> without a cluster section).</summary>
-    public NodeMetrics(LocalSwitchControl local) : this(null, local) { }
+    /// <param name="stats">A copy of the single node's counters (LocalSwitchControl.Stats, under its lock).</param>
+    /// <param name="maxConnections">Its conntrack table's limit.</param>
+    public NodeMetrics(Func<LocalNodeStats> stats, int maxConnections) : this(null, stats, maxConnections) { }
 
-    private NodeMetrics(ClusterNode? node, LocalSwitchControl? local)
+    private NodeMetrics(ClusterNode? node, Func<LocalNodeStats>? local, int maxConnections = 0)
     {
         _node = node;
         _local = local;
@@ -53,7 +54,7 @@ public sealed class NodeMetrics
         _leases = f.CreateGauge("dswitch_ct_leases", "Connections lent to this node's datapath (decided here).");
         _ctEntries = f.CreateGauge("dswitch_conntrack_entries", "Connections tracked on this node (connection entities it hosts), per conntrack zone.", "zone");
         _ctMax = f.CreateGauge("dswitch_conntrack_max", "The conntrack table's limit (nf_conntrack_max; on a cluster member, the connections it may host).");
-        _ctMax.Set(node?.Conntrack.MaxConnections ?? local!.Settings.MaxConnections);
+        _ctMax.Set(maxConnections);
         _expectations = f.CreateGauge("dswitch_conntrack_expectations", "Expectations held on this node (expectation entities it hosts).");
         _ctEarlyDrops = f.CreateCounter("dswitch_conntrack_early_drops_total", "Unassured connections evicted to make room for a new one (nf_conntrack early_drop).");
         _ctTableRefused = f.CreateCounter("dswitch_conntrack_refused_total", "New connections refused because the conntrack table (nf_conntrack_max, per member) or a zone limit was full; their packets were dropped.");
@@ -74,7 +75,7 @@ public sealed class NodeMetrics
     {
         if (_node is null)
         {
-            var local = _local!.Stats();
+            var local = _local!();
             SetDatapath(local.Datapath);
             SetConntrack(local.EntriesByZone, local.Expectations, local.Reassembly);
             _ctEarlyDrops.IncTo(local.EarlyDrops);
@@ -83,9 +84,9 @@ public sealed class NodeMetrics
             return;
         }
         SetDatapath(await _node.Datapath.Ask<DatapathStats>(GetDatapathStats.Instance, AskTimeout, ct));
-        _journalWrites!.IncTo(JournalStats.Writes);
-        _journalSeconds!.IncTo(JournalStats.TotalSeconds);
-        _journalMax!.Set(JournalStats.MaxSeconds);
+        _journalWrites!.IncTo(JournalStats.Get(_node.System).Writes);
+        _journalSeconds!.IncTo(JournalStats.Get(_node.System).TotalSeconds);
+        _journalMax!.Set(JournalStats.Get(_node.System).MaxSeconds);
 
         var region = await _node.Region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout, ct);
         var zones = new Dictionary<string, int>(StringComparer.Ordinal);

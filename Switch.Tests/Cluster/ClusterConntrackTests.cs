@@ -20,7 +20,7 @@ public class ClusterConntrackTests
         "table=1,priority=1 actions=drop",
     };
 
-    private static string Flags(InjectedFrame f) => TraceJson.CtStateText(f.CtState);
+    private static string Flags(InjectedFrame f) => CtStateBits.Format(f.CtState);
 
     [Fact]
     public async Task Asymmetric_tcp_across_three_nodes_is_one_connection()

@@ -1,3 +1,4 @@
+using Switch.Contracts;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Switch.Actors.Cluster;
@@ -25,7 +26,7 @@ public class FastPathTests
     private const string A = "10.0.0.1", B = "10.0.0.2";
     private const ushort PA = 40000, PB = 80;
 
-    private static string Flags(InjectedFrame f) => TraceJson.CtStateText(f.CtState) + (f.Drop is null ? "" : " " + f.Drop);
+    private static string Flags(InjectedFrame f) => CtStateBits.Format(f.CtState) + (f.Drop is null ? "" : " " + f.Drop);
 
     private static Task<NodeInfo> Info(TestCluster c, int node) => c.Nodes[node].Datapath.Ask<NodeInfo>(new GetNodeInfo(), TimeSpan.FromSeconds(5));
 
@@ -122,7 +123,7 @@ public class FastPathTests
         var until = DateTime.UtcNow.AddSeconds(20);
         while (c.Nodes.Any(n => !ExpectIndex.Get(n.System).IsSynced) && DateTime.UtcNow < until) await Task.Delay(100);
         Assert.All(c.Nodes, n => Assert.True(ExpectIndex.Get(n.System).IsSynced));
-        long started = ConnectionEntity.Started, gated = BatchRelayEntity.GateAnswered;
+        long started = c.Counted(x => x.ConnectionsStarted), gated = c.Counted(x => x.GateAnswered);
         // 100 000 SYNs from distinct sources entering port 2, which commits nothing: +new, dropped.
         const int N = 100_000, Per = 1000;
         int newSeen = 0, dropped = 0;
@@ -140,9 +141,9 @@ public class FastPathTests
         }
         Assert.True(N == newSeen, string.Join(", ", other.Select(kv => $"{kv.Key}: {kv.Value}")));
         Assert.Equal(N, dropped);
-        Assert.Equal(0, ConnectionEntity.Started - started);
+        Assert.Equal(0, c.Counted(x => x.ConnectionsStarted) - started);
         Assert.Equal(0, await ConnectionEntities(c));
-        Assert.Equal(N, BatchRelayEntity.GateAnswered - gated);
+        Assert.Equal(N, c.Counted(x => x.GateAnswered) - gated);
         // A committed connection still works next to the flood.
         await Handshake(c, 0);
     }
@@ -171,14 +172,14 @@ public class FastPathTests
             var until = DateTime.UtcNow.AddSeconds(20);
             while (c.Nodes.Any(n => !ExpectIndex.Get(n.System).IsSynced) && DateTime.UtcNow < until) await Task.Delay(100);
             await Handshake(c, 0);
-            long started = ConnectionEntity.Started, gated = BatchRelayEntity.GateAnswered;
+            long started = c.Counted(x => x.ConnectionsStarted), gated = c.Counted(x => x.GateAnswered);
             byte[] SynFrame(int i) => TcpV4($"10.{100 + i / 65536}.{i / 256 % 256}.{i % 256}", B, (ushort)(1024 + i % 60000), PB, Syn, 7);
             const int N = 5000;
             var frames = await Task.WhenAll(Enumerable.Range(0, 5).Select(k =>
                 c.InjectAsync(k % 2, 2, Enumerable.Range(k * 1000, 1000).Select(SynFrame).ToArray())));
             Assert.All(frames.SelectMany(r => r.Frames), f => Assert.Equal("+new+trk drop_action", Flags(f)));
-            Assert.Equal(0, ConnectionEntity.Started - started);
-            Assert.Equal(N, BatchRelayEntity.GateAnswered - gated);
+            Assert.Equal(0, c.Counted(x => x.ConnectionsStarted) - started);
+            Assert.Equal(N, c.Counted(x => x.GateAnswered) - gated);
             // The committed connection is still its entity's: a packet entering node 2 takes the lease back, +est.
             Assert.Equal("+est+trk", Flags((await c.InjectAsync(1, 1, Data(true, 0))).Frames[0]));
             // Restart every relay (as a failover would): each reads its list back before deciding anything.
@@ -189,12 +190,12 @@ public class FastPathTests
                 try { (await sel.ResolveOne(TimeSpan.FromMilliseconds(500))).Tell(Kill.Instance); killed++; } catch (ActorNotFoundException) { }
             Assert.Equal(30, killed);
             await Task.Delay(500);
-            started = ConnectionEntity.Started; gated = BatchRelayEntity.GateAnswered;
+            started = c.Counted(x => x.ConnectionsStarted); gated = c.Counted(x => x.GateAnswered);
             frames = await Task.WhenAll(Enumerable.Range(5, 2).Select(k =>
                 c.InjectAsync(k % 2, 2, Enumerable.Range(k * 1000, 1000).Select(SynFrame).ToArray())));
             Assert.All(frames.SelectMany(r => r.Frames), f => Assert.Equal("+new+trk drop_action", Flags(f)));
-            Assert.Equal(0, ConnectionEntity.Started - started);
-            Assert.Equal(2000, BatchRelayEntity.GateAnswered - gated);
+            Assert.Equal(0, c.Counted(x => x.ConnectionsStarted) - started);
+            Assert.Equal(2000, c.Counted(x => x.GateAnswered) - gated);
             Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(0, 1, Data(false, 0))).Frames[0]));
         }
         finally
@@ -230,7 +231,7 @@ public class FastPathTests
             .SelectMany(p => p.EntityIds).ToArray();
         Assert.Contains(id, held);
         // dump-conntrack reads the parked state itself; the entity, started again by a dump of its own, says the same.
-        var fromParked = await new Switch.Node.Cluster.ClusterSwitchControl(c.Nodes[2]).DumpConntrackAsync(null);
+        var fromParked = await new Switch.Node.Control.ClusterSwitchControl(c.Nodes[2]).DumpConntrackAsync(null);
         Assert.Equal(0, await ConnectionEntities(c));
         Assert.Equal(await Dump(c), fromParked);
         Assert.Contains("ESTABLISHED", fromParked.Single());
@@ -250,11 +251,8 @@ public class FastPathTests
     [Fact]
     public async Task An_idle_asymmetric_connection_passivates_and_comes_back()
     {
-        var saved = ConnectionEntity.IdleParkAfter;
-        ConnectionEntity.IdleParkAfter = TimeSpan.FromMilliseconds(500);
-        try
         {
-            await using var c = await TestCluster.StartAsync(2);
+            await using var c = await TestCluster.StartAsync(2, timings: EntityTimings.Default with { IdleParkAfter = TimeSpan.FromMilliseconds(500) });
             await c.AddFlowsAsync(0, Firewall);
             Assert.Equal("+new+trk", Flags((await c.InjectAsync(0, 1, TcpV4(A, B, PA, PB, Syn, 100))).Frames[0]));
             Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(1, 1, TcpV4(B, A, PB, PA, Syn | Ack, 500, 101))).Frames[0]));
@@ -273,7 +271,6 @@ public class FastPathTests
             Assert.Single(lines);
             Assert.Contains("ESTABLISHED", lines[0]);
         }
-        finally { ConnectionEntity.IdleParkAfter = saved; }
     }
 
     [Fact]
@@ -289,20 +286,20 @@ public class FastPathTests
         // new connection goes to its entity (to consult the key) instead of being born lent in the relay.
         var synced = DateTime.UtcNow.AddSeconds(20);
         while (c.Nodes.Any(n => !ExpectIndex.Get(n.System).IsSynced) && DateTime.UtcNow < synced) await Task.Delay(100);
-        long started = ConnectionEntity.Started;
+        long started = c.Counted(x => x.ConnectionsStarted);
         foreach (var chunk in Enumerable.Range(0, N).Chunk(500))
             Assert.All((await c.InjectAsync(0, 1, chunk.Select(Fwd).ToArray())).Frames, f => Assert.Equal("+new+trk", Flags(f)));
         Assert.Equal(N, (await Info(c, 0)).LeasesHeld);
         // Born lent: each shard's relay committed its connections and parked their state; no entity started.
-        Assert.Equal(0, ConnectionEntity.Started - started);
+        Assert.Equal(0, c.Counted(x => x.ConnectionsStarted) - started);
         Assert.Equal(N, c.Nodes.Sum(n => ShardDirectory.Get(n.System).ParkedIds().Length));
         // dump-conntrack lists them all from their packed state, still without starting an entity.
-        var dumped = await new Switch.Node.Cluster.ClusterSwitchControl(c.Nodes[1]).DumpConntrackAsync(null);
+        var dumped = await new Switch.Node.Control.ClusterSwitchControl(c.Nodes[1]).DumpConntrackAsync(null);
         Assert.Equal(N, dumped.Count);
         Assert.All(dumped, l => Assert.StartsWith("udp,orig=(src=10.7.", l));
-        Assert.Equal(N, (await new Switch.Node.Cluster.ClusterSwitchControl(c.Nodes[0]).DumpConntrackAsync(1)).Count);
-        Assert.Empty(await new Switch.Node.Cluster.ClusterSwitchControl(c.Nodes[0]).DumpConntrackAsync(7));
-        Assert.Equal(0, ConnectionEntity.Started - started);
+        Assert.Equal(N, (await new Switch.Node.Control.ClusterSwitchControl(c.Nodes[0]).DumpConntrackAsync(1)).Count);
+        Assert.Empty(await new Switch.Node.Control.ClusterSwitchControl(c.Nodes[0]).DumpConntrackAsync(7));
+        Assert.Equal(0, c.Counted(x => x.ConnectionsStarted) - started);
         // Replies enter node 2 while repeats enter node 1, many in flight on both.
         var replies = Enumerable.Range(0, N).Chunk(250).Select(ch => c.InjectAsync(1, 1, ch.Select(Back).ToArray())).ToList();
         var repeats = Enumerable.Range(0, N).Chunk(250).Select(ch => c.InjectAsync(0, 1, ch.Select(Fwd).ToArray())).ToList();
@@ -348,7 +345,7 @@ public class FastPathTests
                 try { entity = await node.System.ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(2)); host = node.System; break; }
                 catch (ActorNotFoundException) { }
             Assert.NotNull(entity);
-            long started = ConnectionEntity.Started;
+            long started = c.Counted(x => x.ConnectionsStarted);
             var inbox = Inbox.Create(host!);
             inbox.Watch(entity!);
             entity!.Tell(Kill.Instance);
@@ -360,8 +357,8 @@ public class FastPathTests
             Assert.Equal(2, (await Info(c, 0)).CtLocal - before.CtLocal);
             // The reports travel on their own (no journal to wait for without one): the entity starts again for them.
             var until = DateTime.UtcNow.AddSeconds(10);
-            while (ConnectionEntity.Started == started && DateTime.UtcNow < until) await Task.Delay(20);
-            Assert.True(ConnectionEntity.Started > started, "the entity did not start again");
+            while (c.Counted(x => x.ConnectionsStarted) == started && DateTime.UtcNow < until) await Task.Delay(20);
+            Assert.True(c.Counted(x => x.ConnectionsStarted) > started, "the entity did not start again");
             await Task.Delay(200);
             // A packet entering node 2: the lease is taken back, the connection is established.
             Assert.Equal("+est+rpl+trk", Flags((await c.InjectAsync(1, 1, Data(false, 0))).Frames[0]));

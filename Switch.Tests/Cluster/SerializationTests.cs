@@ -34,7 +34,7 @@ public class SerializationTests
         new FlowSnapshotPart(3, new[] { "ip actions=drop" }, false), new FlowStateQuery(true),
         new DumpMemberConntrack(5, 1), new DumpMemberConntrack(6, null), new ConntrackPage(5, new[] { "tcp,orig=(...)" }, true, "akka://x/temp/a"),
         new ConntrackPage(5, Array.Empty<string>(), false, "akka://x/temp/a", "stopped"), new ConntrackPageAck(5),
-        new GetMemberCounts(), new MemberCounts(10, 3, 1, 0, 7), new FlushMemberConntrack(1, null), new FlushMemberConntrack(null, "tcp,orig=(src=1.1.1.1,dst=2.2.2.2,sport=1,dport=2)"),
+        new GetMemberCounts(), new MemberCounts(10, 3, 1, 0, 7), new GetMemberDrops(), new MemberDrops(new[] { "drop_action", "ct:ct_timeout" }, new long[] { 3, 1 }), new FlushMemberConntrack(1, null), new FlushMemberConntrack(null, "tcp,orig=(src=1.1.1.1,dst=2.2.2.2,sport=1,dport=2)"),
         new DumpParked(4), new DumpParked(null), new ParkedDump(new[] { "c/x" }, new[] { "udp,orig=(...)" }, true),
         new DumpFlows("table=1"), new DumpFlowsReply(new[] { "x" }, null),
         new InjectFrames(1, new[] { new byte[] { 1 }, new byte[] { 2, 3 } }),

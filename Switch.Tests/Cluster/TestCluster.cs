@@ -18,7 +18,8 @@ public sealed class TestCluster : IAsyncDisposable
 
     public static int FreePort() => Loopback.FreePort();
 
-    public static async Task<TestCluster> StartAsync(int n, uint[]? ports = null, PersistenceOptions? persistence = null)
+    public static async Task<TestCluster> StartAsync(int n, uint[]? ports = null, PersistenceOptions? persistence = null,
+        Switch.Actors.Cluster.EntityTimings? timings = null)
     {
         var tc = new TestCluster();
         int seedPort = FreePort();
@@ -36,6 +37,7 @@ public sealed class TestCluster : IAsyncDisposable
             {
                 Name = $"n{i + 1}", Port = i == 0 ? seedPort : FreePort(), Seeds = new[] { seed }, Shards = 30,
                 StableAfter = TimeSpan.FromSeconds(3), Persistence = persistence,
+                EntityTimings = timings ?? Switch.Actors.Cluster.EntityTimings.Default,
             }, nodePorts));
         }
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -56,6 +58,10 @@ public sealed class TestCluster : IAsyncDisposable
 
     public Task<InjectFramesReply> InjectAsync(int node, uint inPort, params byte[][] frames) =>
         Nodes[node].Datapath.Ask<InjectFramesReply>(new InjectFrames(inPort, frames), TimeSpan.FromSeconds(20));
+
+    /// <summary>This cluster's entity counters, summed over its members.</summary>
+    public long Counted(Func<Switch.Actors.Cluster.EntityCounters, long> counter) =>
+        Nodes.Sum(n => counter(Switch.Actors.Cluster.EntityCounters.Get(n.System)));
 
     public async ValueTask DisposeAsync()
     {

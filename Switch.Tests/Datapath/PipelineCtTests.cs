@@ -31,7 +31,7 @@ public class PipelineCtTests
 
     private void Flows(params string[] flows) { foreach (var f in flows) _dp.AddFlow(FlowParser.Parse(f)); }
     private PacketTrace Send(byte[] frame, uint inPort) { var t = new PacketTrace(); _dp.Receive(Packet.From(frame, inPort), t); return t; }
-    private static string State(PacketTrace t) => Switch.Node.Commands.TraceJson.CtStateText(t.Ct[^1].State);
+    private static string State(PacketTrace t) => CtStateBits.Format(t.Ct[^1].State);
 
     [Fact]
     public void Recirculated_packet_sees_ct_state_zone_and_original_tuple()

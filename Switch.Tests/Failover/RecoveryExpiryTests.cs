@@ -57,7 +57,7 @@ public sealed class RecoveryExpiryTests : IDisposable
         await Ct(a, 1, TcpV4("10.4.0.1", "10.4.0.2", 2000, 80, Syn, 1));
         Assert.Equal(rpl, await Ct(a, 2, TcpV4("10.4.0.2", "10.4.0.1", 80, 2000, Syn | Ack, 9, 2)));
         Assert.Equal(est, await Ct(a, 1, TcpV4("10.4.0.1", "10.4.0.2", 2000, 80, Ack, 2, 10)));
-        Assert.True(Switch.Actors.Cluster.JournalStats.Writes >= 2, "the commits were journaled (and measured for the journal-latency metric)");
+        Assert.True(Switch.Actors.Cluster.JournalStats.Get(a.System).Writes >= 2, "the commits were journaled (and measured for the journal-latency metric)");
         await a.DisposeAsync();
 
         // Ten minutes pass while no node runs: the UDP entry (30 s) is past its deadline, the TCP one (5 days) is not.

@@ -1,3 +1,4 @@
+using Switch.Node;
 using Switch.Core.Datapath;
 using Switch.Core.Packets;
 using Switch.Core.Ports;

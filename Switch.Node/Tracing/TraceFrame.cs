@@ -2,7 +2,7 @@ using Switch.Core.Datapath;
 using Switch.Core.Packets;
 using static Switch.Core.Packets.FrameBuilder;
 
-namespace Switch.Node.Commands;
+namespace Switch.Node.Tracing;
 
 /// <summary>Builds the frame a trace describes: fields the description gives, sensible defaults for the rest.</summary>
 public static class TraceFrame

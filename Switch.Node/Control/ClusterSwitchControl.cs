@@ -1,3 +1,4 @@
+using Switch.Contracts;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
@@ -6,12 +7,12 @@ using Switch.Core.Conntrack;
 using Switch.Core.Datapath;
 using Switch.Contracts.Cluster;
 using Switch.Contracts.Control;
-using Switch.Node.Commands;
-using Switch.Node.Control;
+using Switch.Node.Cluster;
+using Switch.Node.Tracing;
 using AkkaMemberStatus = Akka.Cluster.MemberStatus;
 using MemberStatus = Switch.Contracts.Control.MemberStatus;
 
-namespace Switch.Node.Cluster;
+namespace Switch.Node.Control;
 
 /// <summary>
 /// The control API of a cluster member: flow changes go to the flow-manager singleton (one order cluster-wide,
@@ -119,7 +120,7 @@ public sealed class ClusterSwitchControl : ISwitchControl, IConntrackStream
         var lines = await DumpFlowsAsync(null, ct);
         // The trace runs on copies of this member's flows with a conntrack of its own: it changes nothing.
         var flows = lines.Select(l => FlowParser.Parse(l)).ToList();
-        return TraceCommand.Trace(flows, sel.Match);
+        return PacketTracer.Trace(flows, sel.Match);
     }
 
     public async Task<PacketOutResult> PacketOutAsync(PacketOutRequest request, CancellationToken ct = default)
@@ -145,7 +146,7 @@ public sealed class ClusterSwitchControl : ISwitchControl, IConntrackStream
             var r = await target.Ask<InjectFramesReply>(new InjectFrames(request.InPort, part), TimeSpan.FromSeconds(120), ct);
             node = r.Node;
             int offset = answers.Count;
-            answers.AddRange(r.Frames.Select(f => new PacketOutFrame(offset + f.Index, TraceJson.CtStateText(f.CtState), f.CtZone, f.CtMark,
+            answers.AddRange(r.Frames.Select(f => new PacketOutFrame(offset + f.Index, CtStateBits.Format(f.CtState), f.CtZone, f.CtMark,
                 f.Outputs.Distinct().ToList(), f.Outputs.Length > 0 ? null : f.Drop ?? (f.CtState == 0 ? LocalSwitchControl.HeldForReassembly : null))));
         }
         return new PacketOutResult(node, answers);
@@ -234,8 +235,9 @@ public sealed class ClusterSwitchControl : ISwitchControl, IConntrackStream
             }
         }
         var flows = await DumpFlowsAsync(null, ct);
+        var js = JournalStats.Get(System);
         JournalReport? journal = _node.Options.Persistence is null ? null
-            : new JournalReport(JournalStats.Writes, JournalStats.Writes == 0 ? 0 : JournalStats.TotalSeconds / JournalStats.Writes, JournalStats.MaxSeconds);
+            : new JournalReport(js.Writes, js.Writes == 0 ? 0 : js.TotalSeconds / js.Writes, js.MaxSeconds);
         return new StatusReport(_node.Options.Name, true, state.Leader?.ToString() ?? "", StatusReports.NowUnixMs(),
             members.OrderBy(m => m.Name, StringComparer.Ordinal).ToList(), flows.Count, StatusReports.TopFlows(flows), journal);
     }
