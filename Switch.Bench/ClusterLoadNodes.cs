@@ -18,22 +18,14 @@ public static partial class ClusterLoad
 
     public static int FreePort() => Switch.Node.Cluster.Loopback.FreePort();
 
-    public static string SeedAddress(int port) => $"akka.tcp://{ClusterNodeOptions.SystemName}@127.0.0.1:{port}";
+    public static string SeedAddress(int port) => LocalCluster.SeedAddress(port);
 
-    /// <summary>An in-process member whose two ports only count.</summary>
+    /// <summary>An in-process member whose two ports only count (the options <see cref="LocalCluster"/> gives members).</summary>
     public static ClusterNode StartNode(string name, int port, int seedPort, bool fastPath = true, Switch.Core.Conntrack.ConntrackSettings? ct = null) =>
-        new(new ClusterNodeOptions { Name = name, Port = port, Seeds = new[] { SeedAddress(seedPort) }, Shards = Shards, FastPath = fastPath },
+        new(LocalCluster.Member(name, port, seedPort) with { Shards = Shards, FastPath = fastPath },
             new IPort[] { new NullPort(1), new NullPort(2) }, ct: ct);
 
-    public static async Task WaitUpAsync(ClusterNode node, int members, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (node.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up) < members)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"cluster did not reach {members} Up members within {timeout.TotalSeconds:F0} s");
-            await Task.Delay(100);
-        }
-    }
+    public static Task WaitUpAsync(ClusterNode node, int members, TimeSpan timeout) => LocalCluster.WaitUpAsync(new[] { node }, members, timeout);
 
     public static async Task AddFlowsAsync(ClusterNode node)
     {

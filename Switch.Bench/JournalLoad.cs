@@ -1,3 +1,4 @@
+using Switch.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;

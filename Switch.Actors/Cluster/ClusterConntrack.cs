@@ -293,7 +293,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
                 else Submit(call);
                 return;
             }
-            Finish(call, CtOutcome.Drop("frag_reassembled_bad"), dp);
+            Finish(call, CtOutcome.Drop(CtDropReasons.FragReassembledBad), dp);
             return;
         }
         if (r.Verdict == CtWireVerdict.Continue && r.KeyWords.Length == FlowKey.Words) CtWire.ApplyCtWords(ref call.Key, r.KeyWords);

@@ -28,28 +28,26 @@ public static class ClusterReplayJob
         foreach (var i in o.Inputs)
             if (!File.Exists(i.Path)) throw new UsageException($"capture '{i.Path}' for port {i.Port} not found");
         var portNumbers = ReplayJob.PortNumbers(flows, o.Inputs);
-        int seedPort = Loopback.FreePort();
-        string seed = $"akka.tcp://{ClusterNodeOptions.SystemName}@127.0.0.1:{seedPort}";
-        var nodes = new List<ClusterNode>();
         var ports = new List<PcapFilePort>();
+        LocalCluster? cluster = null;
         try
         {
-            for (int m = 0; m < members; m++)
+            progress.WriteLine($"local cluster of {members} members forming on 127.0.0.1");
+            var forming = LocalCluster.StartAsync(members, m =>
             {
-                string name = $"n{m + 1}";
-                var dir = Path.Combine(o.OutDir, name);
+                var dir = Path.Combine(o.OutDir, $"n{m + 1}");
                 Directory.CreateDirectory(dir);
                 var nodePorts = portNumbers.Select(p => new PcapFilePort(p, OfPorts.Name(p), Path.Combine(dir, $"port-{OfPorts.Name(p)}.pcap"))).ToList();
                 ports.AddRange(nodePorts);
-                nodes.Add(new ClusterNode(new ClusterNodeOptions
-                {
-                    Name = name, Port = m == 0 ? seedPort : Loopback.FreePort(), Seeds = new[] { seed }, StableAfter = TimeSpan.FromSeconds(2),
-                    LogLevel = "OFF", // membership chatter and the shutdown's disassociations are not the replay's output
-                }, nodePorts));
-            }
-            progress.WriteLine($"local cluster of {members} members forming on 127.0.0.1 (seed {seed})");
-            await Until(() => nodes.All(n => n.Cluster.State.Members.Count(x => x.Status == MemberStatus.Up) == members),
-                TimeSpan.FromSeconds(60), "the local cluster did not form");
+                return nodePorts;
+            }, opt => opt with
+            {
+                StableAfter = TimeSpan.FromSeconds(2),
+                LogLevel = "OFF", // membership chatter and the shutdown's disassociations are not the replay's output
+            });
+            try { cluster = await forming; }
+            catch (TimeoutException e) { throw new UsageException(e.Message); }
+            var nodes = cluster.Nodes;
             var added = await FlowCommandClient.SendAsync(nodes[0].System, nodes[0].FlowManagerProxy, new FlowCommand(FlowCommandKind.Add, lines, false), TimeSpan.FromSeconds(120));
             if (added.Error is not null) throw new UsageException($"{o.FlowsPath}: {added.Error}");
             // The manager answers only once every Up member's datapath acknowledged the version, so there is nothing
@@ -90,7 +88,7 @@ public static class ClusterReplayJob
         }
         finally
         {
-            foreach (var n in Enumerable.Reverse(nodes)) await n.DisposeAsync();
+            if (cluster is not null) await cluster.DisposeAsync();
             foreach (var p in ports) p.Dispose();
         }
     }
@@ -108,18 +106,6 @@ public static class ClusterReplayJob
             var st = f.CtState == 0 ? "no ct" : CtStateBits.Format(f.CtState);
             States[st] = States.GetValueOrDefault(st) + 1;
             if (f.Drop is not null) { Dropped++; Drops[f.Drop] = Drops.GetValueOrDefault(f.Drop) + 1; }
-        }
-    }
-
-    private static async Task Until(Func<bool> done, TimeSpan within, string failure) => await Until(() => Task.FromResult(done()), within, failure);
-
-    private static async Task Until(Func<Task<bool>> done, TimeSpan within, string failure)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await done())
-        {
-            if (DateTime.UtcNow > deadline) throw new UsageException(failure);
-            await Task.Delay(100);
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Switch.Tests.Cluster;
 /// <summary>Real cluster members (ActorSystems on loopback TCP) in this test process.</summary>
 public sealed class TestCluster : IAsyncDisposable
 {
-    public List<ClusterNode> Nodes { get; } = new();
+    public List<ClusterNode> Nodes => _cluster.Nodes;
     public Dictionary<(int Node, uint Port), InMemoryPort> Ports { get; } = new();
 
     public static int FreePort() => Loopback.FreePort();
@@ -22,9 +22,7 @@ public sealed class TestCluster : IAsyncDisposable
         Switch.Actors.Cluster.EntityTimings? timings = null)
     {
         var tc = new TestCluster();
-        int seedPort = FreePort();
-        string seed = $"akka.tcp://{ClusterNodeOptions.SystemName}@127.0.0.1:{seedPort}";
-        for (int i = 0; i < n; i++)
+        tc._cluster = await LocalCluster.StartAsync(n, i =>
         {
             var nodePorts = new List<IPort>();
             foreach (var p in ports ?? new uint[] { 1, 2 })
@@ -33,21 +31,16 @@ public sealed class TestCluster : IAsyncDisposable
                 tc.Ports[(i, p)] = mp;
                 nodePorts.Add(mp);
             }
-            tc.Nodes.Add(new ClusterNode(new ClusterNodeOptions
-            {
-                Name = $"n{i + 1}", Port = i == 0 ? seedPort : FreePort(), Seeds = new[] { seed }, Shards = 30,
-                StableAfter = TimeSpan.FromSeconds(3), Persistence = persistence,
-                EntityTimings = timings ?? Switch.Actors.Cluster.EntityTimings.Default,
-            }, nodePorts));
-        }
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (tc.Nodes.Any(x => x.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up) < n))
+            return nodePorts;
+        }, o => o with
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("cluster did not form");
-            await Task.Delay(100);
-        }
+            Shards = 30, StableAfter = TimeSpan.FromSeconds(3), Persistence = persistence,
+            EntityTimings = timings ?? Switch.Actors.Cluster.EntityTimings.Default,
+        }, formWithin: TimeSpan.FromSeconds(30));
         return tc;
     }
+
+    private LocalCluster _cluster = null!;
 
     public async Task<FlowCommandResult> AddFlowsAsync(int viaNode, params string[] flows)
     {
@@ -63,8 +56,5 @@ public sealed class TestCluster : IAsyncDisposable
     public long Counted(Func<Switch.Actors.Cluster.EntityCounters, long> counter) =>
         Nodes.Sum(n => counter(Switch.Actors.Cluster.EntityCounters.Get(n.System)));
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var n in Enumerable.Reverse(Nodes)) await n.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 }

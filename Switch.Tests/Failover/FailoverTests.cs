@@ -175,7 +175,7 @@ public sealed class FailoverTests : IDisposable
     [Fact]
     public async Task Sigkill_with_postgres_loses_nothing()
     {
-        using var pg = PostgresServer.Start();
+        using var pg = Switch.Testing.PrivatePostgres.Start();
         await Failover($$"""{ "provider": "postgres", "connectionString": "{{pg.ConnectionString}}" }""", kill: true);
     }
 
