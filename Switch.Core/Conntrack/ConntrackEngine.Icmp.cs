@@ -16,31 +16,8 @@ public sealed partial class ConntrackEngine
         ushort zone = req.Zone;
         if (!QuotedTuple(v.Payload, v.IsV6, out var inner)) return Invalid(ref key, zone);
 
-        ConnKey ck;
+        if (!QuotedKey(in inner, zone, out var ck, out bool fromA)) return Invalid(ref key, zone);
         int dir;
-        bool fromA;
-        if (inner.IsIcmp)
-        {
-            // The quoted query's inverse: a quoted request inverts to the reply direction and vice versa.
-            if (IcmpTypes.IsRequest(inner.IsV6, inner.IcmpType))
-            {
-                ck = new ConnKey(zone, inner.Proto, inner.IsV6, inner.Src, inner.Dst, inner.IcmpId,
-                    (ushort)((inner.IcmpType << 8) | inner.IcmpCode));
-                fromA = false;
-            }
-            else if (IcmpTypes.IsReply(inner.IsV6, inner.IcmpType))
-            {
-                byte rq = IcmpTypes.Invert(inner.IsV6, inner.IcmpType);
-                ck = new ConnKey(zone, inner.Proto, inner.IsV6, inner.Dst, inner.Src, inner.IcmpId, (ushort)((rq << 8) | inner.IcmpCode));
-                fromA = true;
-            }
-            else return Invalid(ref key, zone);
-        }
-        else
-        {
-            // Inverse of the quoted tuple: dst -> src.
-            ck = ConnKey.Canonical(zone, inner.Proto, inner.IsV6, inner.Dst, inner.Src, inner.DstPort, inner.SrcPort, out fromA);
-        }
         var c = Lookup(in ck, now);
         if (c == null) return Invalid(ref key, zone);
         dir = inner.IsIcmp ? (fromA ? 0 : 1) : (fromA == c.OrigIsA ? 0 : 1);
@@ -52,6 +29,50 @@ public sealed partial class ConntrackEngine
         if (req.Commit) ApplyMarkLabel(c, in req);
         SetKey(ref key, state, zone, c, c.Label);
         return CtOutcome.Continue;
+    }
+
+    /// <summary>The key of the connection an ICMP error belongs to: the inverse of the packet it quotes (a quoted
+    /// request inverts to the reply direction and vice versa). <paramref name="fromA"/>: the error travels from
+    /// endpoint A. False for a quote that cannot be tracked (an informational ICMP type).</summary>
+    internal static bool QuotedKey(in CtTuple inner, ushort zone, out ConnKey ck, out bool fromA)
+    {
+        if (inner.IsIcmp)
+        {
+            if (IcmpTypes.IsRequest(inner.IsV6, inner.IcmpType))
+            {
+                ck = new ConnKey(zone, inner.Proto, inner.IsV6, inner.Src, inner.Dst, inner.IcmpId,
+                    (ushort)((inner.IcmpType << 8) | inner.IcmpCode));
+                fromA = false;
+                return true;
+            }
+            if (IcmpTypes.IsReply(inner.IsV6, inner.IcmpType))
+            {
+                byte rq = IcmpTypes.Invert(inner.IsV6, inner.IcmpType);
+                ck = new ConnKey(zone, inner.Proto, inner.IsV6, inner.Dst, inner.Src, inner.IcmpId, (ushort)((rq << 8) | inner.IcmpCode));
+                fromA = true;
+                return true;
+            }
+            ck = default; fromA = false;
+            return false;
+        }
+        // Inverse of the quoted tuple: dst -> src.
+        ck = ConnKey.Canonical(zone, inner.Proto, inner.IsV6, inner.Dst, inner.Src, inner.DstPort, inner.SrcPort, out fromA);
+        return true;
+    }
+
+    /// <summary>
+    /// The key of the connection <paramref name="key"/>'s packet belongs to, exactly as <see cref="Execute"/> looks it
+    /// up (the one key extractor: the cluster routes by it, so a packet, its reply and an ICMP error quoting it reach
+    /// the entity that holds the connection). False for what the engine tracks by no key: not IP, a fragment (keyed
+    /// after reassembly), an informational ICMP type, an L4 header that cannot be read.
+    /// </summary>
+    public static bool ConnectionKeyOf(ReadOnlySpan<byte> frame, in FlowKey key, ushort zone, out ConnKey ck)
+    {
+        ck = default;
+        if (!key.IsIp || key.NwFrag != 0 || key.L3Ofs < 0) return false;
+        if (!L4View.Read(frame, in key, verify: false, out var v)) return false;
+        if (v.IsIcmpError) return QuotedTuple(v.Payload, v.IsV6, out var inner) && QuotedKey(in inner, zone, out ck, out _);
+        return TryKey(in v, zone, out ck, out _);
     }
 
     /// <summary>The tuple of the packet an ICMP error quotes (nf_ct_get_tuplepr on the inner header).
