@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Switch.Core.Conntrack;
 using Switch.Core.Packets;
@@ -9,8 +8,9 @@ namespace Switch.Actors.Cluster;
 /// Which entity answers ct for a packet. Connections: the engine's own connection key
 /// (<see cref="ConntrackEngine.ConnectionKeyOf"/>: canonical 5-tuple, ICMP echo by requester and id, an ICMP error
 /// by the connection its quoted header belongs to), written with the lower endpoint first, so both directions and
-/// the errors about them reach one entity. Fragments: zone + source + destination + protocol + IP id (IPv6: protocol 0, as the kernel's
-/// frag6 key), so fragments entering different nodes meet in one reassembly entity.
+/// the errors about them reach one entity. Fragments: the reassembler's own key (zone, addresses,
+/// protocol, IP id; IPv6 without the protocol, as the kernel's frag6 key), so fragments entering different nodes meet
+/// in one reassembly entity.
 /// </summary>
 public static class CtRouting
 {
@@ -38,18 +38,13 @@ public static class CtRouting
         return sb.ToString();
     }
 
+    /// <summary>The reassembly entity of a fragment: the reassembler's own key (<see cref="Reassembler.KeyOf"/>).</summary>
     private static string FragmentId(ReadOnlySpan<byte> f, in FlowKey k, ushort zone)
     {
-        uint ipId = 0; byte proto = k.NwProto;
-        if (k.IsIpv4) ipId = BinaryPrimitives.ReadUInt16BigEndian(f[(k.L3Ofs + 4)..]);
-        else
-        {
-            proto = 0;
-            // The parser leaves L4Ofs just past the fragment header, whose last 4 bytes are the identification.
-            if (k.L4Ofs >= 8) ipId = BinaryPrimitives.ReadUInt32BigEndian(f[(k.L4Ofs - 4)..]);
-        }
-        UInt128 src = k.IsIpv6 ? k.Ipv6Src : k.NwSrc, dst = k.IsIpv6 ? k.Ipv6Dst : k.NwDst;
-        return $"{FragmentPrefix}{zone}/{(k.IsIpv6 ? '6' : '4')}/{src:x}/{dst:x}/{proto}/{ipId:x}";
+        // A fragment that cannot be keyed is dropped (frag_invalid) wherever it arrives: keep one pair's together.
+        if (!Reassembler.KeyOf(f, in k, zone, out var fk))
+            fk = new FragKey(zone, k.IsIpv6, k.IsIpv6 ? k.Ipv6Src : k.NwSrc, k.IsIpv6 ? k.Ipv6Dst : k.NwDst, k.IsIpv6 ? (byte)0 : k.NwProto, 0);
+        return $"{FragmentPrefix}{fk.Zone}/{(fk.IsV6 ? '6' : '4')}/{fk.Src:x}/{fk.Dst:x}/{fk.Proto}/{fk.Id:x}";
     }
 
     /// <summary>Stable shard id (FNV-1a, never string.GetHashCode, which differs per process).</summary>

@@ -46,7 +46,7 @@ internal sealed class Reassembler
             dataEnd = o + total;
             l3Len = total;
             unfragExtra = ihl - 20;
-            fk = new FragKey(zone, false, key.NwSrc, key.NwDst, key.NwProto, BinaryPrimitives.ReadUInt16BigEndian(f[(o + 4)..]));
+            fk = V4Key(f, in key, zone, o);
         }
         else
         {
@@ -59,7 +59,7 @@ internal sealed class Reassembler
             more = (fo & 1) != 0;
             dataStart = fh + 8;
             unfragExtra = fh - o - 40;
-            fk = new FragKey(zone, true, key.Ipv6Src, key.Ipv6Dst, 0, BinaryPrimitives.ReadUInt32BigEndian(f[(fh + 4)..]));
+            fk = V6Key(f, in key, zone, fh);
         }
         int len = dataEnd - dataStart;
         int end = offset + len;
@@ -167,6 +167,27 @@ internal sealed class Reassembler
     }
 
     /// <summary>Finds the IPv6 Fragment header and the offset of the next-header byte that names it.</summary>
+    /// <summary>The datagram a fragment belongs to, keyed exactly as <see cref="Add"/> keys it (the cluster routes
+    /// fragments by it, so every fragment of a datagram meets in one reassembly entity). False when the fragment cannot
+    /// be keyed (no fragment header in the IPv6 chain): <see cref="Add"/> drops it wherever it arrives.</summary>
+    public static bool KeyOf(ReadOnlySpan<byte> f, in FlowKey key, ushort zone, out FragKey fk)
+    {
+        fk = default;
+        int o = key.L3Ofs;
+        if (o < 0 || key.L3Len < 20 || f.Length < o + key.L3Len) return false;
+        if (key.IsIpv4) { fk = V4Key(f, in key, zone, o); return true; }
+        if (!key.IsIpv6 || !FindFragmentHeader(f[..(o + key.L3Len)], o, out int fh, out _)) return false;
+        fk = V6Key(f, in key, zone, fh);
+        return true;
+    }
+
+    private static FragKey V4Key(ReadOnlySpan<byte> f, in FlowKey key, ushort zone, int o) =>
+        new(zone, false, key.NwSrc, key.NwDst, key.NwProto, BinaryPrimitives.ReadUInt16BigEndian(f[(o + 4)..]));
+
+    // IPv6: the protocol is not part of the key (the kernel's frag6 queue key), the identification is 32 bits.
+    private static FragKey V6Key(ReadOnlySpan<byte> f, in FlowKey key, ushort zone, int fh) =>
+        new(zone, true, key.Ipv6Src, key.Ipv6Dst, 0, BinaryPrimitives.ReadUInt32BigEndian(f[(fh + 4)..]));
+
     internal static bool FindFragmentHeader(ReadOnlySpan<byte> f, int o, out int fh, out int prevNextAt)
     {
         prevNextAt = o + 6;

@@ -57,4 +57,20 @@ public class CtRoutingTests
         Assert.False(ConntrackEngine.ConnectionKeyOf(f, in k, 3, out _));
         Assert.Equal(CtRouting.ConnectionId(3, IpProtos.Icmp, false, A, 0, B, 0), CtRouting.EntityId(f, k, 3));
     }
+
+    [Fact]
+    public void Fragments_of_one_datagram_route_to_the_reassemblers_key()
+    {
+        var udp = Udp(5000, 53, new byte[24]);
+        var first = Eth(MacA, MacB, EtherTypes.Ipv4, Ipv4(A, B, IpProtos.Udp, udp[..16], id: 0x4242, mf: true));
+        var last = Eth(MacA, MacB, EtherTypes.Ipv4, Ipv4(A, B, IpProtos.Udp, udp[16..], id: 0x4242, fragOffset: 16));
+        var other = Eth(MacA, MacB, EtherTypes.Ipv4, Ipv4(A, B, IpProtos.Udp, udp[16..], id: 0x4243, fragOffset: 16));
+        string id = Route(first);
+        Assert.Equal(id, Route(last));
+        Assert.NotEqual(id, Route(other));
+        var (f, k) = Parsed(last);
+        Assert.True(Reassembler.KeyOf(f, in k, 3, out var fk));
+        Assert.Equal(new FragKey(3, false, A, B, IpProtos.Udp, 0x4242), fk);
+        Assert.Equal($"f/3/4/{A:x}/{B:x}/17/4242", id);
+    }
 }
