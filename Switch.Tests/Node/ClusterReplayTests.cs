@@ -39,4 +39,32 @@ public sealed class ClusterReplayTests : IDisposable
         }
         Assert.Contains("drop_action", text.ToString());
     }
+
+    /// <summary>Regression (issue 12): a flow file whose lines conflict (same match and priority: the later replaces the
+    /// earlier, as ovs-ofctl add-flow does) crashed `replay --cluster 3`, and a 3 000-flow file was refused. Here the
+    /// firewall with conflicting lines and 100 000 more flows replays through 3 members with the one switch's packets.</summary>
+    [Fact]
+    public void Conflicting_lines_and_a_100k_flow_table_replay_through_the_cluster_as_through_one_switch()
+    {
+        var samples = Path.Combine(AppContext.BaseDirectory, "samples");
+        var lines = File.ReadAllLines(Path.Combine(samples, "flows", "firewall.flows")).Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#')).ToList();
+        var arp = lines.Single(l => l.Contains("arp"));
+        lines.Add(arp.Replace("NORMAL", "drop")); // conflicts with the ARP flow ...
+        lines.Add(arp);                           // ... and is replaced again: the later line wins
+        for (int i = 0; i < 100_000; i++) lines.Add($"table=5,priority=100,ip,nw_dst=172.{16 + (i >> 16)}.{(i >> 8) & 255}.{i & 255} actions=drop");
+        var flows = Path.Combine(_dir, "big.flows");
+        File.WriteAllLines(flows, lines);
+        string[] Args(string outDir, int members) => new[] { "--flows", flows, "--port", "1=" + Path.Combine(samples, "pcap", "host-a.pcap"),
+            "--port", "2=" + Path.Combine(samples, "pcap", "host-b.pcap"), "--out", outDir, "--cluster", members.ToString() };
+        string single = Path.Combine(_dir, "single-big"), cluster = Path.Combine(_dir, "cluster-big");
+        Assert.Equal(0, ReplayCommand.Run(Args(single, 0), new StringWriter()));
+        var text = new StringWriter();
+        Assert.Equal(0, ReplayCommand.Run(Args(cluster, 3), text));
+        foreach (var port in new[] { "1", "2" })
+        {
+            var expected = Frames(new[] { Path.Combine(single, $"port-{port}.pcap") });
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, Frames(Enumerable.Range(1, 3).Select(n => Path.Combine(cluster, $"n{n}", $"port-{port}.pcap"))));
+        }
+    }
 }
