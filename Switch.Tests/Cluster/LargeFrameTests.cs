@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 using Xunit;
@@ -45,5 +46,20 @@ public sealed class LargeFrameTests
 
         var tooBig = await c.InjectAsync(1, 1, Big(99, ClusterLimits.MaxPacketBytes + 1));
         Assert.Equal("ct:" + ClusterLimits.PacketTooLarge, tooBig.Frames[0].Drop);
+    }
+
+    /// <summary>Regression (issue 12): through a cluster the conntrack table had no limit at all (2 000 000 SYNs made
+    /// 2 000 000 connections). Each member now holds at most conntrack.maxConnections and refuses, counted, past it.</summary>
+    [Fact]
+    public async Task A_member_refuses_connections_past_its_limit_and_counts_them()
+    {
+        await using var c = await TestCluster.StartAsync(1, ct: new Switch.Core.Conntrack.ConntrackSettings { MaxConnections = 20 });
+        await c.AddFlowsAsync(0, Flows);
+        var syns = Enumerable.Range(0, 50).Select(i => TcpV4("10.1.0.1", "10.2.0.1", (ushort)(20000 + i), 80, Syn, 1)).ToArray();
+        var r = await c.InjectAsync(0, 1, syns);
+        Assert.Equal(20, r.Frames.Count(f => f.Drop is null));
+        Assert.Equal(30, r.Frames.Count(f => f.Drop == "ct:" + Switch.Core.Conntrack.CtDropReasons.TableFull));
+        var counts = await c.Nodes[0].Datapath.Ask<MemberCounts>(new GetMemberCounts(), TimeSpan.FromSeconds(10));
+        Assert.Equal((20, 30L), (counts.Connections, counts.Refused));
     }
 }

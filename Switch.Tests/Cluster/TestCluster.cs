@@ -19,7 +19,7 @@ public sealed class TestCluster : IAsyncDisposable
     public static int FreePort() => Loopback.FreePort();
 
     public static async Task<TestCluster> StartAsync(int n, uint[]? ports = null, PersistenceOptions? persistence = null,
-        Switch.Actors.Cluster.EntityTimings? timings = null)
+        Switch.Actors.Cluster.EntityTimings? timings = null, Switch.Core.Conntrack.ConntrackSettings? ct = null)
     {
         var tc = new TestCluster();
         tc._cluster = await LocalCluster.StartAsync(n, i =>
@@ -36,7 +36,7 @@ public sealed class TestCluster : IAsyncDisposable
         {
             Shards = 30, StableAfter = TimeSpan.FromSeconds(3), Persistence = persistence,
             EntityTimings = timings ?? Switch.Actors.Cluster.EntityTimings.Default,
-        }, formWithin: TimeSpan.FromSeconds(30));
+        }, ct: ct, formWithin: TimeSpan.FromSeconds(30));
         return tc;
     }
 

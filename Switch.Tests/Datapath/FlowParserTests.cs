@@ -76,6 +76,7 @@ public class FlowParserTests
     [InlineData("ip actions=load:0x1ffff->NXM_NX_REG0[0..15]", 17, "does not fit")]
     [InlineData("ip actions=ct(commit,nat)", 22, "nat is not supported")]
     [InlineData("ip actions=output", 18, "expected a port number")] // fuzzing: crashed (IndexOutOfRange)
+    [InlineData("ip actions=load:0x1->NXM_NX_REG0[-1..3]", 34, "expected a bit range [start..end] within 0..31")] // issue 12: a signed bit range was accepted
     [InlineData("ip actions=resubmit", 20, "resubmit(PORT,TABLE)")]
     public void Bad_flow_text_names_column_and_expectation(string text, int column, string expect)
     {

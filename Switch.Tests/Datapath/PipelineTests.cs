@@ -222,4 +222,16 @@ public class PipelineTests
         Send(UdpV4("10.0.0.1", "10.0.0.2", 1, 2), 1);
         Assert.Equal(1, _dp.Counters.Drops["ct_unavailable"]);
     }
+
+    /// <summary>Regression (issue 12): output to a port that is not configured made an in-memory port keeping copies of
+    /// every frame sent there. It is a counted drop now, and no port appears.</summary>
+    [Fact]
+    public void Output_to_an_unconfigured_port_is_a_counted_drop_and_makes_no_port()
+    {
+        Flows("table=0,priority=1,ip actions=output:9,output:2");
+        var t = Send(TcpV4("10.0.0.1", "10.0.0.2", 1, 2, Syn), 1);
+        Assert.Equal(new uint[] { 2 }, t.Outputs);
+        Assert.Equal(1, _dp.Counters.Drops["no_such_port"]);
+        Assert.False(_dp.Ports.ContainsKey(9));
+    }
 }
