@@ -70,8 +70,6 @@ public static class FuzzTargets
             uint inPort = (uint)(data[at + 2] & 1) + 1;
             var frame = data.AsSpan(at + 3, len).ToArray();
             at += 3 + len;
-            var k = default(FlowKey);
-            PacketParser.Parse(frame, inPort, ref k);
             dp.Receive(Packet.From(frame, inPort, clock.NowUs), new PacketTrace());
             clock.AdvanceTo(clock.NowUs + 1000);
         }

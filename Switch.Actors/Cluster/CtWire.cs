@@ -37,10 +37,7 @@ public static class CtWire
     public static void ApplyCtWordsCompact(ref FlowKey k, ulong[] w)
     {
         if (w.Length < CtWordCount) return;
-        var from = default(FlowKey);
-        from.W[FlowKey.CtStateWord] = w[0];
-        for (int i = FlowKey.FirstCtWord; i <= FlowKey.LastCtWord; i++) from.W[i] = w[1 + i - FlowKey.FirstCtWord];
-        k.CopyCt(in from);
+        k.SetCt(w[0], w.AsSpan(1, CtWordCount - 1));
     }
 
     public static ulong[] Words(in FlowKey k)
@@ -53,9 +50,7 @@ public static class CtWire
     /// <summary>Copies the ct fields from a whole key's words (an answer that carries the key).</summary>
     public static void ApplyCtWords(ref FlowKey k, ulong[] words)
     {
-        var from = default(FlowKey);
-        for (int i = 0; i < FlowKey.Words && i < words.Length; i++) from.W[i] = words[i];
-        k.CopyCt(in from);
+        k.SetCt(words[FlowKey.CtStateWord], words.AsSpan(FlowKey.FirstCtWord, CtWordCount - 1));
     }
 
     public static CtRequestData ToWire(in CtRequest r) => new(r.Zone, r.Commit, r.Force, (byte)r.Alg, r.SetMark, r.Mark, r.MarkMask,

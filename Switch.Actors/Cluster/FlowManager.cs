@@ -33,7 +33,9 @@ public sealed class FlowManager : ReceiveActor, IWithUnboundedStash, IWithTimers
     private IActorRef? _journal;
     private long _version;
     /// <summary>Commands arriving in parts, by request id.</summary>
-    private readonly Dictionary<long, (byte Kind, bool Strict, List<string> Lines)> _incoming = new();
+    private readonly Dictionary<long, (byte Kind, bool Strict, List<string> Lines, long Seq)> _incoming = new();
+    private long _incomingSeq;
+    private const int MaxRequestsInProgress = 8;
     private Publish? _pub;
 
     public IStash Stash { get; set; } = null!;
@@ -144,7 +146,12 @@ public sealed class FlowManager : ReceiveActor, IWithUnboundedStash, IWithTimers
         string[] lines = cmd.Lines;
         if (cmd.Request != 0)
         {
-            if (!_incoming.TryGetValue(cmd.Request, out var acc)) _incoming[cmd.Request] = acc = (cmd.Kind, cmd.Strict, new List<string>());
+            if (!_incoming.TryGetValue(cmd.Request, out var acc))
+            {
+                // A client that died mid-send leaves its parts behind: keep only the newest few requests in progress.
+                if (_incoming.Count >= MaxRequestsInProgress) _incoming.Remove(_incoming.MinBy(r => r.Value.Seq).Key);
+                _incoming[cmd.Request] = acc = (cmd.Kind, cmd.Strict, new List<string>(), ++_incomingSeq);
+            }
             acc.Lines.AddRange(cmd.Lines);
             if (cmd.More) return;
             _incoming.Remove(cmd.Request);

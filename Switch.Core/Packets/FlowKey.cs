@@ -100,11 +100,13 @@ public struct FlowKey
         foreach (int w in PipelineWords) W[w] = from.W[w];
     }
 
-    /// <summary>Takes every ct_* field from <paramref name="from"/> (the answer of a conntrack decided elsewhere).</summary>
-    public void CopyCt(in FlowKey from)
+    /// <summary>Sets every ct_* field (the answer of a conntrack decided elsewhere): the ct bits of
+    /// <paramref name="stateWord"/> and words <see cref="FirstCtWord"/>..<see cref="LastCtWord"/> from
+    /// <paramref name="ctWords"/> (8 words).</summary>
+    public void SetCt(ulong stateWord, ReadOnlySpan<ulong> ctWords)
     {
-        W[CtStateWord] = (W[CtStateWord] & ~CtBitsOfStateWord) | (from.W[CtStateWord] & CtBitsOfStateWord);
-        for (int i = FirstCtWord; i <= LastCtWord; i++) W[i] = from.W[i];
+        W[CtStateWord] = (W[CtStateWord] & ~CtBitsOfStateWord) | (stateWord & CtBitsOfStateWord);
+        for (int i = FirstCtWord; i <= LastCtWord; i++) W[i] = ctWords[i - FirstCtWord];
     }
 
     /// <summary>Clears the ct_* fields (the ct_clear action, and the state before any ct).</summary>
