@@ -22,7 +22,7 @@ public static partial class ClusterLoad
 
     /// <summary>An in-process member whose two ports only count (the options <see cref="LocalCluster"/> gives members).</summary>
     public static ClusterNode StartNode(string name, int port, int seedPort, bool fastPath = true, Switch.Core.Conntrack.ConntrackSettings? ct = null) =>
-        new(LocalCluster.Member(name, port, seedPort) with { Shards = Shards, FastPath = fastPath },
+        new(LocalCluster.Member(name, port, seedPort, Switch.Testing.TestPki.Security) with { Shards = Shards, FastPath = fastPath },
             new IPort[] { new NullPort(1), new NullPort(2) }, ct: ct);
 
     public static Task WaitUpAsync(ClusterNode node, int members, TimeSpan timeout) => LocalCluster.WaitUpAsync(new[] { node }, members, timeout);
@@ -78,7 +78,7 @@ public static partial class ClusterLoad
         {
             ConfigPath = Path.Combine(dir, name + ".json");
             File.WriteAllText(ConfigPath,
-                "{\"name\":\"" + name + "\",\"api\":\"http://127.0.0.1:0\",\"ports\":{\"1\":{},\"2\":{}},"
+                "{\"name\":\"" + name + "\",\"api\":\"https://127.0.0.1:0\",\"ports\":{\"1\":{},\"2\":{}}," + Switch.Testing.TestPki.SecurityJson + ","
                 + "\"cluster\":{\"host\":\"127.0.0.1\",\"port\":" + port + ",\"seeds\":[\"" + SeedAddress(seedPort) + "\"],\"shards\":" + Shards + "}}");
             var psi = new ProcessStartInfo(DotnetHost())
             {

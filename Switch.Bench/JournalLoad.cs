@@ -122,6 +122,7 @@ public static class JournalLoad
         return new ClusterNode(new ClusterNodeOptions
         {
             Name = "n1", Port = port, Seeds = new[] { ClusterLoad.SeedAddress(port) }, Shards = ClusterLoad.Shards, Persistence = p,
+            Security = Switch.Testing.TestPki.Security,
         }, new IPort[] { new NullPort(1), new NullPort(2) });
     }
 

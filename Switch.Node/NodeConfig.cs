@@ -7,15 +7,15 @@ namespace Switch.Node;
 /// <summary>
 /// `dswitch run --config FILE`: what a node is and serves. JSON, camelCase; an unknown field is an error (a
 /// typo must not silently fall back to a default). Relative paths are relative to the config file.
-/// <code>{"name":"n1","api":"http://127.0.0.1:8080","flows":"fw.flows","ports":{"1":{"pcapOut":"out/port-1.pcap","mtu":1500}}}</code>
+/// <code>{"name":"n1","api":"https://127.0.0.1:8080","security":{"dir":"pki"},"flows":"fw.flows","ports":{"1":{"pcapOut":"out/port-1.pcap","mtu":1500}}}</code>
 /// </summary>
 public sealed record NodeConfig
 {
-    public const string DefaultApi = "http://127.0.0.1:8080";
+    public const string DefaultApi = "https://127.0.0.1:8080";
 
     /// <summary>The node's name in answers and the ready line.</summary>
     public string Name { get; init; } = "node";
-    /// <summary>Where the control API listens (http only; port 0 picks a free port, printed when ready).</summary>
+    /// <summary>Where the control API listens (https only; port 0 picks a free port, printed when ready).</summary>
     public string Api { get; init; } = DefaultApi;
     /// <summary>A flow file (ovs-ofctl add-flow lines) loaded at start.</summary>
     public string? Flows { get; init; }
@@ -28,6 +28,8 @@ public sealed record NodeConfig
     public NodeConfigConntrack? Conntrack { get; init; }
     /// <summary>Cluster only: the conntrack journal (see <see cref="NodeConfigPersistence"/>); absent, state lives in memory.</summary>
     public NodeConfigPersistence? Persistence { get; init; }
+    /// <summary>Certificates and API tokens (see <see cref="NodeConfigSecurity"/>). Required: a node without them does not start.</summary>
+    public NodeConfigSecurity? Security { get; init; }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -50,6 +52,7 @@ public sealed record NodeConfig
         {
             Name = FromEnvironment(c.Name, path, "name"),
             Flows = c.Flows is null ? null : Path.Combine(dir, c.Flows),
+            Security = c.Security?.Resolved(dir),
             Persistence = c.Persistence is { Provider: "sqlite" } p && p.ConnectionString.StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase)
                 ? p with { ConnectionString = "Data Source=" + Path.Combine(dir, p.ConnectionString["Data Source=".Length..].Split(';')[0])
                     + (p.ConnectionString.Contains(';') ? p.ConnectionString[p.ConnectionString.IndexOf(';')..] : "") }
@@ -68,16 +71,20 @@ public sealed record NodeConfig
     public void Validate(string source)
     {
         if (string.IsNullOrWhiteSpace(Name)) throw new UsageException($"{source}: name must not be empty");
-        if (!Uri.TryCreate(Api, UriKind.Absolute, out var u) || u.Scheme != Uri.UriSchemeHttp)
-            throw new UsageException($"{source}: api must be an http:// URL, got '{Api}'");
+        if (!Uri.TryCreate(Api, UriKind.Absolute, out var u) || u.Scheme != Uri.UriSchemeHttps)
+            throw new UsageException($"{source}: api must be an https:// URL (the control API serves TLS only), got '{Api}'");
+        if (Security is null)
+            throw new UsageException($"{source}: a security section is required: `dswitch security init --out DIR` writes a CA, "
+                + "this host's certificate and API tokens; then add \"security\": {\"dir\": \"DIR\"} (README: Security)");
+        Security.Validate(source);
         Conntrack?.Validate(source);
         if (Cluster is { } cl)
         {
             if (cl.Port is < 0 or > 65535) throw new UsageException($"{source}: cluster.port must be 0-65535, got {cl.Port}");
             if (cl.Shards < 1) throw new UsageException($"{source}: cluster.shards must be at least 1, got {cl.Shards}");
             foreach (var seed in cl.Seeds)
-                if (!seed.StartsWith("akka.tcp://dswitch@", StringComparison.Ordinal))
-                    throw new UsageException($"{source}: cluster.seeds: expected akka.tcp://dswitch@HOST:PORT, got '{seed}'");
+                if (!seed.StartsWith(Switch.Node.Cluster.ClusterNodeOptions.Scheme + "://dswitch@", StringComparison.Ordinal))
+                    throw new UsageException($"{source}: cluster.seeds: expected {Switch.Node.Cluster.ClusterNodeOptions.Scheme}://dswitch@HOST:PORT (remoting is TLS), got '{seed}'");
             if (cl.Bootstrap is { } b)
             {
                 if (cl.Seeds.Count > 0) throw new UsageException($"{source}: cluster: give seeds or bootstrap, not both");

@@ -2,7 +2,7 @@ namespace Switch.Node;
 
 /// <summary>
 /// The "cluster" section of a node config: present, the node joins an Akka.NET cluster and conntrack is sharded
-/// across its members. <code>"cluster":{"host":"127.0.0.1","port":4053,"seeds":["akka.tcp://dswitch@127.0.0.1:4053"],"shards":30}</code>
+/// across its members. <code>"cluster":{"host":"127.0.0.1","port":4053,"seeds":["akka.ssl.tcp://dswitch@127.0.0.1:4053"],"shards":30}</code>
 /// </summary>
 public sealed record NodeConfigCluster
 {
@@ -10,7 +10,7 @@ public sealed record NodeConfigCluster
     /// NAME (on Kubernetes <c>$POD_IP</c>, from the downward API).</summary>
     public string Host { get; init; } = "127.0.0.1";
     public int Port { get; init; } = 4053;
-    /// <summary>Seed nodes (akka.tcp://dswitch@HOST:PORT); empty means this node starts the cluster.</summary>
+    /// <summary>Seed nodes (akka.ssl.tcp://dswitch@HOST:PORT); empty means this node starts the cluster.</summary>
     public List<string> Seeds { get; init; } = new();
     /// <summary>Conntrack shards: about ten per node of the largest cluster; the same on every member, fixed for the cluster's life.</summary>
     public int Shards { get; init; } = 30;

@@ -17,13 +17,17 @@ public static class Program
               Parses a flow file and prints it as ovs-ofctl dump-flows would.
           dswitch generate-samples [--out DIR]
               Writes the bundled sample captures and flow files (made by DistSwitch's own frame builder).
-          dswitch run [--config FILE] [--api URL] [--flows FILE]
-              Runs a node serving the HTTP control API (config: {"name":"n1","api":"http://127.0.0.1:8080",
-              "flows":"f.flows","ports":{"1":{"pcapOut":"out/port-1.pcap","mtu":1500}}}) until SIGINT/SIGTERM.
+          dswitch security init --out DIR [--host H]...      dswitch security issue --ca DIR --out DIR2 [--host H]...
+              Writes a cluster CA, a member certificate for the hosts (default loopback) and API tokens (admin.token,
+              reader.token) to DIR; issue makes another member certificate from DIR's CA. See README "Security".
+          dswitch run [--config FILE] [--security DIR] [--api URL] [--flows FILE]
+              Runs a node serving the HTTPS control API (config: {"name":"n1","api":"https://127.0.0.1:8080",
+              "security":{"dir":"pki"},"flows":"f.flows","ports":{"1":{"pcapOut":"out/port-1.pcap","mtu":1500}}})
+              until SIGINT/SIGTERM. Every node needs a security section (or --security DIR from security init).
               Ports: {"interface":"veth-a"} (live, libpcap), {"vxlan":{"local":"IP:PORT","vni":N,"remotes":[...]}},
               {"remote":"IP:PORT","tunnel":10} (a port on another node); see README "Live ports and VXLAN".
-          dswitch ctl --seed http://HOST:PORT VERB ...      (or set DSWITCH_SEED)
-              Sends a command to a running node. Verbs:
+          dswitch ctl --seed https://HOST:PORT [--token T|@FILE] [--cacert CA.pem] VERB ...
+              Sends a command to a running node (or set DSWITCH_SEED, DSWITCH_TOKEN, DSWITCH_CACERT). Verbs:
         {{{{CtlCommand.Verbs}}}}
         """;
 
@@ -41,6 +45,7 @@ public static class Program
                 "generate-samples" => SamplesCommand.Run(rest, Console.Out),
                 "run" => RunCommand.Run(rest, Console.Out),
                 "ctl" => CtlCommand.Run(rest, Console.Out),
+                "security" => SecurityCommand.Run(rest, Console.Out),
                 _ => Fail($"unknown command '{args[0]}' (try dswitch --help)"),
             };
         }

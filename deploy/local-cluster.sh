@@ -5,7 +5,10 @@
 #   deploy/local-cluster.sh down       stop every node cleanly (SIGTERM: they leave the cluster and hand off shards)
 # DSWITCH_BOOTSTRAP=config: no seeds; the nodes form the cluster by Akka.Management cluster bootstrap with
 # config-based discovery (management endpoints 127.0.0.1:8558..), the same bootstrap Kubernetes runs with pod discovery.
-# State (configs, logs, pids) lives in ${DSWITCH_RUN:-.dswitch-cluster}. The seed is node 1: dswitch ctl --seed http://127.0.0.1:8081 …
+# State (configs, logs, pids) lives in ${DSWITCH_RUN:-.dswitch-cluster}. The seed is node 1: dswitch ctl --seed https://127.0.0.1:8081 …
+# Secure by default: `up` makes a throwaway CA, a member certificate for 127.0.0.1 and API tokens in $run/pki (kept
+# across restarts; delete the directory for new ones). Remoting is mutual TLS, the control API HTTPS with tokens:
+#   export DSWITCH_TOKEN=@$run/pki/admin.token DSWITCH_CACERT=$run/pki/ca.crt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${DSWITCH_RUN:-.dswitch-cluster}
@@ -22,7 +25,11 @@ up() {
   local n=${1:-3}
   mkdir -p "$run"
   build
-  local seed="akka.tcp://dswitch@127.0.0.1:${akka_base}" endpoints=""
+  if [ ! -f "$run/pki/tokens.json" ]; then
+    dotnet "$run/bin/dswitch.dll" security init --out "$run/pki" >/dev/null
+  fi
+  local pki; pki=$(cd "$run/pki" && pwd)
+  local seed="akka.ssl.tcp://dswitch@127.0.0.1:${akka_base}" endpoints=""
   for i in $(seq 1 "$n"); do endpoints+="${endpoints:+,}\"127.0.0.1:$((mgmt_base + i - 1))\""; done
   for i in $(seq 1 "$n"); do
     local akka=$((akka_base + i - 1)) api=$((api_base + i - 1)) join="\"seeds\": [\"$seed\"]"
@@ -30,7 +37,7 @@ up() {
       join="\"bootstrap\": { \"method\": \"config\", \"managementPort\": $((mgmt_base + i - 1)), \"requiredContactPoints\": $n, \"endpoints\": [$endpoints] }"
     fi
     cat >"$run/n$i.json" <<JSON
-{ "name": "n$i", "api": "http://127.0.0.1:$api",
+{ "name": "n$i", "api": "https://127.0.0.1:$api", "security": { "dir": "$pki" },
   "ports": { "1": { "pcapOut": "n$i/port-1.pcap" }, "2": { "pcapOut": "n$i/port-2.pcap" } },
   "cluster": { "host": "127.0.0.1", "port": $akka, $join, "shards": 30 } }
 JSON
@@ -46,7 +53,9 @@ JSON
     grep -q "control API on" "$run/n$i.log" || { echo "node n$i did not become ready" >&2; exit 1; }
     grep "control API on" "$run/n$i.log"
   done
-  echo "seed: http://127.0.0.1:${api_base}   (dswitch ctl --seed http://127.0.0.1:${api_base} cluster)"
+  echo "seed: https://127.0.0.1:${api_base}"
+  echo "  export DSWITCH_SEED=https://127.0.0.1:${api_base} DSWITCH_TOKEN=@$pki/admin.token DSWITCH_CACERT=$pki/ca.crt"
+  echo "  dswitch ctl cluster        (reader token for dashboards: $pki/reader.token)"
 }
 
 down() {
@@ -64,7 +73,9 @@ down() {
   echo "stopped"
 }
 
-status() { dotnet "$run/bin/dswitch.dll" ctl --seed "http://127.0.0.1:${api_base}" cluster; }
+status() {
+  dotnet "$run/bin/dswitch.dll" ctl --seed "https://127.0.0.1:${api_base}" --token "@$run/pki/reader.token" --cacert "$run/pki/ca.crt" cluster
+}
 
 case "${1:-}" in
   up) up "${2:-3}" ;;

@@ -1,7 +1,10 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Actor.Setup;
+using Akka.Event;
 using Akka.Configuration;
+using Akka.Remote.Transport.DotNetty;
 using Switch.Actors.Cluster;
 using Switch.Core.Conntrack;
 using Switch.Core.Ports;
@@ -12,7 +15,7 @@ namespace Switch.Node.Cluster;
 /// <summary>
 /// One DistSwitch cluster member: an ActorSystem with remoting and clustering (split-brain resolver,
 /// keep-majority), the sharded conntrack region (connection and reassembly entities), the flow-manager
-/// singleton, and this node's datapath actor. Hyperion serializes DistSwitch's own messages only.
+/// singleton, and this node's datapath actor. Remoting is mutual TLS; Hyperion serializes and accepts DistSwitch's own message types only.
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
@@ -31,7 +34,7 @@ public sealed class ClusterNode : IAsyncDisposable
     {
         Options = o;
         if (o.Persistence is { Provider: PersistenceOptions.Sqlite } p) PrepareSqlite(p.ConnectionString);
-        System = ActorSystem.Create(ClusterNodeOptions.SystemName, Hocon(o));
+        System = ActorSystem.Create(ClusterNodeOptions.SystemName, Setup(o));
         clock ??= SystemClock.Instance;
         ct ??= ConntrackSettings.Default;
         Conntrack = ct;
@@ -88,9 +91,26 @@ public sealed class ClusterNode : IAsyncDisposable
             """;
     }
 
+    /// <summary>The member's ActorSystem set-up: <see cref="Hocon"/> and remoting's TLS. Every connection, in and out,
+    /// is mutual TLS: the peer must present a certificate chaining to this member's CA bundle (hostnames are not checked:
+    /// members dial each other by pod or host IP; the CA is the identity), or the handshake fails and no message passes.</summary>
+    public static ActorSystemSetup Setup(ClusterNodeOptions o)
+    {
+        var trust = o.Security.Credentials.Trust;
+        var ssl = new DotNettySslSetup(o.Security.Credentials.Certificate, suppressValidation: false,
+            requireMutualAuthentication: true, validateCertificateHostname: false,
+            customValidator: (cert, _, peer, _, log) =>
+            {
+                if (trust.Why(cert) is not { } why) return true;
+                log.Warning("remoting: refused {0}: {1}", peer, why);
+                return false;
+            });
+        return BootstrapSetup.Create().WithConfig(Hocon(o)).And(ssl);
+    }
+
     public static Config Hocon(ClusterNodeOptions o)
     {
-        var seeds = o.Seeds.Count == 0 ? $"\"akka.tcp://{ClusterNodeOptions.SystemName}@{o.Host}:{o.Port}\"" : string.Join(",", o.Seeds.Select(x => $"\"{x}\""));
+        var seeds = o.Seeds.Count == 0 ? $"\"{ClusterNodeOptions.Scheme}://{ClusterNodeOptions.SystemName}@{o.Host}:{o.Port}\"" : string.Join(",", o.Seeds.Select(x => $"\"{x}\""));
         return ClusterNodeBootstrap.Config(o).WithFallback(ConfigurationFactory.ParseString($$"""
             akka {
               loglevel = {{o.LogLevel}}
@@ -98,7 +118,7 @@ public sealed class ClusterNode : IAsyncDisposable
               loggers = ["Switch.Actors.Cluster.StderrLogger, Switch.Actors"]
               actor {
                 provider = cluster
-                serializers { hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion" }
+                serializers { hyperion = "Switch.Actors.Cluster.WireSerializer, Switch.Actors" }
                 serializers.json-events = "Switch.Actors.Cluster.JsonEventSerializer, Switch.Actors"
                 serialization-bindings {
                   "Switch.Contracts.Cluster.IClusterMessage, Switch.Contracts" = hyperion
@@ -109,6 +129,7 @@ public sealed class ClusterNode : IAsyncDisposable
               # drops a larger message with a log line only).
               remote.dot-netty.tcp {
                 hostname = "{{o.Host}}", port = {{o.Port}}
+                enable-ssl = true
                 maximum-frame-size = {{Switch.Contracts.Cluster.ClusterLimits.FrameBytes}}b
                 send-buffer-size = {{2 * Switch.Contracts.Cluster.ClusterLimits.FrameBytes}}b
                 receive-buffer-size = {{2 * Switch.Contracts.Cluster.ClusterLimits.FrameBytes}}b

@@ -7,7 +7,7 @@ public sealed record ClusterNodeOptions
     public string Host { get; init; } = "127.0.0.1";
     /// <summary>Akka remoting port (0 = any free port).</summary>
     public int Port { get; init; } = 4053;
-    /// <summary>Akka addresses of seed nodes, e.g. akka.tcp://dswitch@127.0.0.1:4053. Empty: this node seeds itself.</summary>
+    /// <summary>Akka addresses of seed nodes, e.g. akka.ssl.tcp://dswitch@127.0.0.1:4053. Empty: this node seeds itself.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = Array.Empty<string>();
     /// <summary>Shards of the conntrack region: about ten per node of the largest cluster; fixed for the cluster's life.</summary>
     public int Shards { get; init; } = 30;
@@ -21,6 +21,10 @@ public sealed record ClusterNodeOptions
     /// <summary>How long connection entities wait before they passivate or take a holder for dead.</summary>
     public Switch.Actors.Cluster.EntityTimings EntityTimings { get; init; } = Switch.Actors.Cluster.EntityTimings.Default;
     public const string SystemName = "dswitch";
+    /// <summary>Remoting's scheme: always TLS (DotNetty with mutual authentication).</summary>
+    public const string Scheme = "akka.ssl.tcp";
+    /// <summary>What this member presents and trusts: remoting requires the peer's certificate from the same CA bundle.</summary>
+    public required Switch.Node.Security.NodeSecurity Security { get; init; }
     /// <summary>Akka's log level on stderr (WARNING for a node; the local replay cluster runs quiet).</summary>
     public string LogLevel { get; init; } = "WARNING";
     /// <summary>When set, the node forms or joins the cluster by Akka.Management bootstrap and <see cref="Seeds"/> is ignored.</summary>

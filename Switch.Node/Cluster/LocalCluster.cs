@@ -16,24 +16,30 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private LocalCluster(int seedPort) => SeedPort = seedPort;
 
-    public static string SeedAddress(int port) => $"akka.tcp://{ClusterNodeOptions.SystemName}@127.0.0.1:{port}";
+    public static string SeedAddress(int port) => $"{ClusterNodeOptions.Scheme}://{ClusterNodeOptions.SystemName}@127.0.0.1:{port}";
+
+    /// <summary>The throwaway CA, member certificate and tokens this cluster's members share (in memory only).</summary>
+    public Security.NodeSecurity Security { get; private init; } = null!;
+    public string AdminToken { get; private init; } = "";
+    public string ReaderToken { get; private init; } = "";
 
     /// <summary>Options for member <paramref name="name"/> on <paramref name="port"/> joining the seed on
     /// <paramref name="seedPort"/> (itself when they are the same).</summary>
-    public static ClusterNodeOptions Member(string name, int port, int seedPort) =>
-        new() { Name = name, Port = port, Seeds = new[] { SeedAddress(seedPort) } };
+    public static ClusterNodeOptions Member(string name, int port, int seedPort, Security.NodeSecurity security) =>
+        new() { Name = name, Port = port, Seeds = new[] { SeedAddress(seedPort) }, Security = security };
 
     /// <summary>Starts <paramref name="members"/> members n1…nN (member i gets <paramref name="ports"/>(i)), waits until
     /// every one sees all of them Up, or throws naming the time it waited.</summary>
     public static async Task<LocalCluster> StartAsync(int members, Func<int, IEnumerable<IPort>> ports,
         Func<ClusterNodeOptions, ClusterNodeOptions>? configure = null, ConntrackSettings? ct = null, TimeSpan? formWithin = null)
     {
-        var lc = new LocalCluster(Loopback.FreePort());
+        var (security, admin, reader) = Switch.Node.Security.NodeSecurity.Ephemeral();
+        var lc = new LocalCluster(Loopback.FreePort()) { Security = security, AdminToken = admin, ReaderToken = reader };
         try
         {
             for (int i = 0; i < members; i++)
             {
-                var o = Member($"n{i + 1}", i == 0 ? lc.SeedPort : Loopback.FreePort(), lc.SeedPort);
+                var o = Member($"n{i + 1}", i == 0 ? lc.SeedPort : Loopback.FreePort(), lc.SeedPort, security);
                 lc.Nodes.Add(new ClusterNode(configure is null ? o : configure(o), ports(i), ct: ct));
             }
             await WaitUpAsync(lc.Nodes, members, formWithin ?? TimeSpan.FromSeconds(60));

@@ -32,7 +32,7 @@ public static class ClusterReplayJob
         LocalCluster? cluster = null;
         try
         {
-            progress.WriteLine($"local cluster of {members} members forming on 127.0.0.1");
+            progress.WriteLine($"local cluster of {members} members forming on 127.0.0.1 (remoting over mutual TLS, a throwaway CA in memory)");
             var forming = LocalCluster.StartAsync(members, m =>
             {
                 var dir = Path.Combine(o.OutDir, $"n{m + 1}");

@@ -40,17 +40,20 @@ public static partial class CtlCommand
 
     private static async Task<int> RunAsync(string[] argv, TextWriter output)
     {
-        var a = new Args(argv, new[] { "strict" }, new[] { "seed", "node" });
+        var a = new Args(argv, new[] { "strict" }, new[] { "seed", "node", "token", "cacert" });
         var seed = a.Get("seed") ?? Environment.GetEnvironmentVariable("DSWITCH_SEED");
-        if (string.IsNullOrWhiteSpace(seed)) throw new UsageException("ctl needs --seed http://HOST:PORT (or DSWITCH_SEED)");
-        if (!Uri.TryCreate(seed, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            throw new UsageException($"--seed expects an http:// URL, got '{seed}'");
+        if (string.IsNullOrWhiteSpace(seed)) throw new UsageException("ctl needs --seed https://HOST:PORT (or DSWITCH_SEED)");
+        if (!Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+            throw new UsageException($"--seed expects an https:// URL (the control API serves TLS only), got '{seed}'");
+        var token = Token(a.Get("token") ?? Environment.GetEnvironmentVariable("DSWITCH_TOKEN"));
+        var cacert = a.Get("cacert") ?? Environment.GetEnvironmentVariable("DSWITCH_CACERT");
+        if (cacert is not null && !File.Exists(cacert)) throw new UsageException($"--cacert: file '{cacert}' not found");
         if (a.Positional.Count == 0) throw new UsageException("ctl needs a verb:\n" + Verbs);
         string verb = a.Positional[0];
         var rest = a.Positional.Skip(1).ToList();
         if (a.Flag("strict") && verb is not ("mod-flows" or "del-flows")) throw new UsageException($"--strict is for mod-flows and del-flows, not {verb}");
         if (a.Get("node") is not null && verb != "packet-out") throw new UsageException($"--node is for packet-out, not {verb}");
-        using var client = new ControlClient(seed);
+        using var client = new ControlClient(seed, token, cacert is null ? null : Security.CaBundle.Load(cacert));
         switch (verb)
         {
             case "add-flow":
@@ -107,6 +110,16 @@ public static partial class CtlCommand
 
     /// <summary>A flow file's lines go as one all-or-nothing batch; the server's "flow N:" is mapped back to
     /// the file and line so the error reads as `dswitch add-flows` would print it locally.</summary>
+    /// <summary>The token as given, or read from FILE when given as <c>@FILE</c> (keeps it off the command line).</summary>
+    private static string? Token(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        if (!value.StartsWith('@')) return value.Trim();
+        var path = value[1..];
+        if (!File.Exists(path)) throw new UsageException($"--token: file '{path}' not found");
+        return File.ReadAllText(path).Trim();
+    }
+
     private static async Task AddFlowsFromFile(ControlClient client, List<string> rest)
     {
         if (rest.Count != 1) throw new UsageException("add-flows needs one flow file");

@@ -13,11 +13,15 @@ public static class RunCommand
 {
     public static int Run(string[] argv, TextWriter output)
     {
-        var a = new Args(argv, Array.Empty<string>(), new[] { "config", "api", "flows" });
+        var a = new Args(argv, Array.Empty<string>(), new[] { "config", "api", "flows", "security" });
         if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
         var path = a.Get("config");
         var config = path is null ? new NodeConfig() : NodeConfig.Load(path);
-        config = config with { Api = a.Get("api") ?? config.Api, Flows = a.Get("flows") ?? config.Flows };
+        config = config with
+        {
+            Api = a.Get("api") ?? config.Api, Flows = a.Get("flows") ?? config.Flows,
+            Security = a.Get("security") is { } dir ? new NodeConfigSecurity { Dir = dir }.Resolved(Environment.CurrentDirectory) : config.Security,
+        };
         config.Validate(path ?? "command line");
         return RunAsync(config, output).GetAwaiter().GetResult();
     }
@@ -26,7 +30,8 @@ public static class RunCommand
     public static async Task<int> RunAsync(NodeConfig config, TextWriter output, CancellationToken stop = default)
     {
         if (config.Cluster is not null) return await RunClusterAsync(config, output, stop);
-        // Flows first: a bad flow file must stop the node before it opens capture files or a port.
+        // Credentials, then flows: a bad file must stop the node before it opens capture files or a port.
+        var security = config.Security!.Load();
         var flows = config.Flows is null ? new() : FlowFile.Load(config.Flows);
         using var control = new LocalSwitchControl(config.Name, settings: config.Conntrack?.Settings());
         var ports = NodePorts.Open(config);
@@ -35,7 +40,7 @@ public static class RunCommand
         // Live and tunnel ports feed the datapath from their own threads, through the control's one lock.
         NodePorts.Start(ports, control.ReceiveFrame, control.Deliver);
         bool started = false;
-        await using var app = ControlHost.Build(config.Api, control, () => Volatile.Read(ref started), new Metrics.NodeMetrics(control.Stats, control.Settings.MaxConnections));
+        await using var app = ControlHost.Build(config.Api, control, security, () => Volatile.Read(ref started), new Metrics.NodeMetrics(control.Stats, control.Settings.MaxConnections));
         await app.StartAsync(stop);
         control.ApiUrl = ControlHost.BoundUrl(app);
         Volatile.Write(ref started, true);
@@ -48,9 +53,10 @@ public static class RunCommand
     /// <summary>A cluster member: joins the cluster, serves the same control API over the cluster's state.</summary>
     private static async Task<int> RunClusterAsync(NodeConfig config, TextWriter output, CancellationToken stop)
     {
+        var security = config.Security!.Load();
         var flows = config.Flows is null ? null : FlowFile.Load(config.Flows);
         var ports = NodePorts.Open(config);
-        var options = ClusterOptions(config) with
+        var options = ClusterOptions(config, security) with
         {
             // "$NAME" reads the connection string from the environment (on Kubernetes: from a Secret).
             Persistence = config.Persistence is { } ps
@@ -61,7 +67,7 @@ public static class RunCommand
         try
         {
             var control = new Control.ClusterSwitchControl(node, ports);
-            await using var app = ControlHost.Build(config.Api, control,
+            await using var app = ControlHost.Build(config.Api, control, security,
                 () => node.Cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up, new Metrics.NodeMetrics(node));
             await node.Bootstrap.WaitAsync(stop);
             await app.StartAsync(stop);
@@ -99,7 +105,7 @@ public static class RunCommand
     }
 
     /// <summary>The cluster section as node options: seeds, or bootstrap by discovery.</summary>
-    public static Cluster.ClusterNodeOptions ClusterOptions(NodeConfig config)
+    public static Cluster.ClusterNodeOptions ClusterOptions(NodeConfig config, Security.NodeSecurity security)
     {
         var cl = config.Cluster!;
         string host = cl.ResolvedHost();
@@ -116,6 +122,7 @@ public static class RunCommand
         {
             Name = config.Name, Host = host, Port = cl.Port, Seeds = cl.Seeds, Shards = cl.Shards,
             StableAfter = TimeSpan.FromSeconds(cl.StableAfterSeconds), Bootstrap = bootstrap, FastPath = cl.FastPath,
+            Security = security,
         };
     }
 }

@@ -13,15 +13,34 @@ namespace Switch.Node.Control;
 /// </summary>
 public static class ControlApi
 {
-    public static void MapControlApi(this WebApplication app, ISwitchControl control, Func<bool>? ready = null,
+    public static void MapControlApi(this WebApplication app, ISwitchControl control, ApiGuard guard, Func<bool>? ready = null,
         Metrics.NodeMetrics? metrics = null)
     {
         var log = app.Logger;
         app.Use(async (ctx, next) =>
         {
-            try { await next(ctx); }
+            try
+            {
+                if (guard.Check(ctx) is { } denied) { await Error(ctx, denied.Status, denied.Message); return; }
+                if (HttpMethods.IsPost(ctx.Request.Method) && !IsJson(ctx.Request.ContentType))
+                {
+                    // Only a JSON body: a browser cannot send one cross-site without a CORS preflight this API never grants.
+                    await Error(ctx, 415, $"expected Content-Type: application/json, got '{ctx.Request.ContentType}'");
+                    return;
+                }
+                if (ctx.Request.ContentLength > ApiLimits.BodyBytes)
+                {
+                    await Error(ctx, 413, $"request body of {ctx.Request.ContentLength} bytes is over the limit of {ApiLimits.BodyBytes} bytes");
+                    return;
+                }
+                await next(ctx);
+            }
             catch (ControlException e) { await Error(ctx, e.Status, e.Message); }
             catch (JsonException e) { await Error(ctx, 400, "bad JSON: " + e.Message); }
+            catch (BadHttpRequestException e) when (e.StatusCode == 413)
+            {
+                await Error(ctx, 413, $"request body over the limit of {ApiLimits.BodyBytes} bytes");
+            }
             catch (BadHttpRequestException e) { await Error(ctx, e.StatusCode, e.Message); }
             catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested) { }
             catch (Exception e)
@@ -45,7 +64,12 @@ public static class ControlApi
         // Explicit Task<IResult> lambdas: an untyped async lambda over HttpContext binds to the RequestDelegate
         // overload, which silently drops the result and answers 200 with an empty body.
         app.MapPost("/flows", async Task<IResult> (HttpContext c) =>
-            Json(await control.AddFlowsAsync(await Body<AddFlowsRequest>(c), c.RequestAborted)));
+        {
+            var req = await Body<AddFlowsRequest>(c);
+            if (req.Flows is { Count: > ApiLimits.FlowsPerRequest })
+                throw new ControlException(413, $"{req.Flows.Count} flows in one request; at most {ApiLimits.FlowsPerRequest} (send the table in several)");
+            return Json(await control.AddFlowsAsync(req, c.RequestAborted));
+        });
         app.MapPost("/flows/mod", async Task<IResult> (HttpContext c) =>
             Json(await control.ModFlowsAsync(await Body<ModFlowsRequest>(c), c.RequestAborted)));
         app.MapPost("/flows/del", async Task<IResult> (HttpContext c) =>
@@ -63,7 +87,14 @@ public static class ControlApi
         app.MapPost("/trace", async Task<IResult> (HttpContext c) =>
             Json(new { text = await control.TraceAsync(await Body<TraceRequest>(c), c.RequestAborted) }));
         app.MapPost("/packet-out", async Task<IResult> (HttpContext c) =>
-            Json(await control.PacketOutAsync(await Body<PacketOutRequest>(c), c.RequestAborted)));
+        {
+            var req = await Body<PacketOutRequest>(c);
+            if (req.PacketsHex is { Count: > ApiLimits.PacketOutFrames })
+                throw new ControlException(413, $"{req.PacketsHex.Count} frames in one packet-out; at most {ApiLimits.PacketOutFrames}");
+            if (req.PacketsHex?.Select((h, i) => (h, i)).FirstOrDefault(p => p.h is { } x && x.Length / 2 > ApiLimits.PacketOutFrameBytes) is { h: not null } big)
+                throw new ControlException(413, $"packet {big.i}: a frame of {big.h.Length / 2} bytes; at most {ApiLimits.PacketOutFrameBytes}");
+            return Json(await control.PacketOutAsync(req, c.RequestAborted));
+        });
         app.MapGet("/ports", async Task<IResult> (HttpContext c) => Json(await control.PortsAsync(c.RequestAborted)));
         app.MapGet("/cluster", async Task<IResult> (HttpContext c) => Json(await control.ClusterAsync(c.RequestAborted)));
         app.MapGet("/status", async Task<IResult> (HttpContext c) => Json(await control.StatusAsync(c.RequestAborted)));
@@ -81,6 +112,10 @@ public static class ControlApi
     }
 
     private static IResult Json<T>(T value) => Results.Json(value, ControlJson.Options);
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var m)
+        && m.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The status page (Control/status.html, embedded): one self-contained file reading GET /status.</summary>
     private static readonly Lazy<string> StatusPage = new(() =>
@@ -144,7 +179,9 @@ public static class ControlApi
     private static async Task Error(HttpContext ctx, int status, string message)
     {
         if (ctx.Response.HasStarted) return;
+        var challenge = ctx.Response.Headers.WWWAuthenticate; // a 401's challenge survives the clear
         ctx.Response.Clear();
+        if (status == 401 && challenge.Count > 0) ctx.Response.Headers.WWWAuthenticate = challenge;
         ctx.Response.StatusCode = status;
         await ctx.Response.WriteAsJsonAsync(new ErrorResponse(message), ControlJson.Options);
     }

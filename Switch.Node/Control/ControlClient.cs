@@ -14,10 +14,19 @@ public sealed class ControlClient : IDisposable
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
     private readonly HttpClient _http;
 
-    public ControlClient(string baseUrl, TimeSpan? timeout = null)
+    /// <param name="token">The API token (sent as a bearer token); null sends none (only /health answers then).</param>
+    /// <param name="trust">The CA bundle the node's certificate must chain to (and name the host dialled); null: the
+    /// system's public roots, as for any HTTPS site.</param>
+    public ControlClient(string baseUrl, string? token = null, Security.CaBundle? trust = null, TimeSpan? timeout = null)
     {
         BaseUrl = baseUrl.TrimEnd('/');
-        _http = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = timeout ?? DefaultTimeout };
+        var handler = new HttpClientHandler();
+        if (trust is not null) handler.ServerCertificateCustomValidationCallback = (_, cert, _, errors) => trust.ValidateServer(cert, errors);
+        _http = new HttpClient(handler) { BaseAddress = new Uri(BaseUrl + "/"), Timeout = timeout ?? DefaultTimeout };
+        // A refused request (401, 403, 413) is answered before its body is uploaded, and the answer is read, not lost
+        // to a reset connection.
+        _http.DefaultRequestHeaders.ExpectContinue = true;
+        if (token is not null) _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
     }
 
     public string BaseUrl { get; }
@@ -59,6 +68,10 @@ public sealed class ControlClient : IDisposable
     {
         HttpResponseMessage res;
         try { res = await call(); }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            throw Unreachable("TLS failed: the node's certificate is not trusted (give its CA with --cacert or DSWITCH_CACERT) or does not name this host", e);
+        }
         catch (HttpRequestException e) { throw Unreachable(e.Message, e); }
         catch (TaskCanceledException e) { throw Unreachable($"no answer within {_http.Timeout.TotalSeconds:0} s", e); }
         using (res)

@@ -12,15 +12,18 @@ namespace Switch.Node.Control;
 
 /// <summary>
 /// The web host every node runs its control API on, whatever the <see cref="ISwitchControl"/> behind it
-/// (single node now, the cluster later). Logs go to stderr at Warning and above, so stdout stays for the
+/// (a single node or a cluster member), over HTTPS only. Logs go to stderr at Warning and above, so stdout stays for the
 /// one ready line scripts wait for.
 /// </summary>
 public static class ControlHost
 {
-    public static WebApplication Build(string url, ISwitchControl control, Func<bool>? ready, Metrics.NodeMetrics? metrics = null)
+    /// <summary>The API on <paramref name="url"/> (https only), serving <paramref name="security"/>'s certificate and
+    /// admitting its tokens (see <see cref="ApiGuard"/>).</summary>
+    public static WebApplication Build(string url, ISwitchControl control, Security.NodeSecurity security, Func<bool>? ready,
+        Metrics.NodeMetrics? metrics = null)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
-            throw new ArgumentException($"control API address must be an http:// URL, got '{url}'", nameof(url));
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+            throw new ArgumentException($"control API address must be an https:// URL, got '{url}'", nameof(url));
         // Slim: no appsettings/ASPNETCORE_* surprises and a faster start; Production: never the HTML error page.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -28,7 +31,18 @@ public static class ControlHost
             EnvironmentName = Environments.Production,
             ContentRootPath = AppContext.BaseDirectory,
         });
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.UseUrls(url);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = Switch.Contracts.Control.ApiLimits.BodyBytes;
+            k.ConfigureHttpsDefaults(h =>
+            {
+                h.ServerCertificate = security.Credentials.Certificate;
+                h.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+            });
+        });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
@@ -39,7 +53,9 @@ public static class ControlHost
         // The console lifetime's "Application started. Press Ctrl+C" lines are noise for a CLI.
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         var app = builder.Build();
-        app.MapControlApi(control, ready, metrics);
+        var guard = new ApiGuard(security.Tokens, security.MetricsOpen, app.Logger);
+        metrics?.Watch(guard);
+        app.MapControlApi(control, guard, ready, metrics);
         return app;
     }
 

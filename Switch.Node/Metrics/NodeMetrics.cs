@@ -28,6 +28,17 @@ public sealed class NodeMetrics
     private readonly HashSet<string> _statusesSeen = new(StringComparer.Ordinal);
 
     public CollectorRegistry Registry { get; } = Prometheus.Metrics.NewCustomRegistry();
+    private Counter? _apiDenied;
+    private Control.ApiGuard? _guard;
+
+    /// <summary>Exports the control API's denials (<c>dswitch_api_denied_total{reason}</c>).</summary>
+    public void Watch(Control.ApiGuard guard)
+    {
+        _guard = guard;
+        _apiDenied = Prometheus.Metrics.WithCustomRegistry(Registry).CreateCounter("dswitch_api_denied_total",
+            "Control API requests refused: unauthenticated (401, no or unknown token) or forbidden (403, the token lacks the role).", "reason");
+        foreach (var r in new[] { Control.ApiGuard.Unauthenticated, Control.ApiGuard.Forbidden }) _apiDenied.WithLabels(r);
+    }
 
     /// <summary>A cluster member's metrics.</summary>
     public NodeMetrics(ClusterNode node) : this(node, null, node.Conntrack.MaxConnections) { }
@@ -73,6 +84,7 @@ public sealed class NodeMetrics
 
     private async Task CollectAsync(CancellationToken ct)
     {
+        if (_guard is not null) foreach (var (reason, n) in _guard.Denied) _apiDenied!.WithLabels(reason).IncTo(n);
         if (_node is null)
         {
             var local = _local!();

@@ -32,7 +32,7 @@ public sealed class ClusterProcessTests : IDisposable
     public async Task Three_processes_track_an_asymmetric_connection_as_one_entry()
     {
         int seedAkka = TestCluster.FreePort();
-        string seed = $"akka.tcp://dswitch@127.0.0.1:{seedAkka}";
+        string seed = $"akka.ssl.tcp://dswitch@127.0.0.1:{seedAkka}";
         for (int i = 1; i <= 3; i++)
             _nodes.Add(NodeProcess.Start(_dir, $"n{i}", i == 1 ? seedAkka : TestCluster.FreePort(), seed, null, "\"1\":{},\"2\":{}"));
         foreach (var n in _nodes) await n.WaitReadyAsync(TimeSpan.FromSeconds(60));
@@ -68,10 +68,36 @@ public sealed class ClusterProcessTests : IDisposable
         Assert.Equal(1, CtlCommand.Run(new[] { "--seed", s1, "add-flow", "ip,nw_dst=1.2.3 actions=drop" }, new StringWriter(), err));
         Assert.Contains("column 11", err.ToString());
         err = new StringWriter();
-        Assert.Equal(1, CtlCommand.Run(new[] { "--seed", $"http://127.0.0.1:{TestCluster.FreePort()}", "cluster" }, new StringWriter(), err));
+        Assert.Equal(1, CtlCommand.Run(new[] { "--seed", $"https://127.0.0.1:{TestCluster.FreePort()}", "cluster" }, new StringWriter(), err));
         Assert.Contains("cannot reach seed", err.ToString());
 
         Ctl("--seed", s1, "flush-conntrack", "zone=1");
         Assert.Equal("", Ctl("--seed", s3, "dump-conntrack").Trim());
+    }
+
+    /// <summary>The probe of the security issue: a foreign `dswitch run` pointed at a member's remoting port, with a
+    /// certificate of its own CA and a flow to drop everything. It never joins, so its flow reaches nobody.</summary>
+    [Fact]
+    public async Task A_foreign_dswitch_run_cannot_join_the_cluster_or_push_a_flow()
+    {
+        int seedAkka = TestCluster.FreePort();
+        string seed = $"akka.ssl.tcp://dswitch@127.0.0.1:{seedAkka}";
+        for (int i = 1; i <= 2; i++)
+            _nodes.Add(NodeProcess.Start(_dir, $"n{i}", i == 1 ? seedAkka : TestCluster.FreePort(), seed, null, "\"1\":{},\"2\":{}"));
+        foreach (var n in _nodes) await n.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        await Eventually.Async(async () => Ctl("--seed", _nodes[0].Api, "cluster").Split('\n').Count(l => l.Contains(" Up ")) == 2, "the cluster did not form");
+
+        var rogueDir = Path.Combine(_dir, "rogue-pki");
+        Assert.Equal(0, SecurityCommand.Run(new[] { "init", "--out", rogueDir }, TextWriter.Null));
+        File.WriteAllText(Path.Combine(_dir, "rogue.flows"), "table=0,priority=65535 actions=drop\n");
+        using var rogue = NodeProcess.Start(_dir, "rogue", TestCluster.FreePort(), seed, null, "\"1\":{}",
+            extraJson: "\"flows\": \"rogue.flows\"", securityDir: rogueDir);
+        _nodes.Add(rogue);
+        // A member prints its ready line once it is Up in the cluster: the rogue never does.
+        await Assert.ThrowsAnyAsync<Exception>(() => rogue.WaitReadyAsync(TimeSpan.FromSeconds(15)));
+        var members = Ctl("--seed", _nodes[0].Api, "cluster");
+        Assert.DoesNotContain("rogue", members);
+        Assert.Equal(2, members.Split('\n').Count(l => l.Contains(" Up ")));
+        Assert.DoesNotContain("priority=65535", Ctl("--seed", _nodes[1].Api, "dump-flows"));
     }
 }

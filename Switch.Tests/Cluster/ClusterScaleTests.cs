@@ -35,13 +35,13 @@ public sealed class ClusterScaleTests(ITestOutputHelper output) : IDisposable
     public async Task Three_processes_take_100k_flows_and_dump_1M_connections()
     {
         int seedAkka = TestCluster.FreePort();
-        string seed = $"akka.tcp://dswitch@127.0.0.1:{seedAkka}";
+        string seed = $"akka.ssl.tcp://dswitch@127.0.0.1:{seedAkka}";
         for (int i = 1; i <= 3; i++)
             _nodes.Add(NodeProcess.Start(_dir, $"n{i}", i == 1 ? seedAkka : TestCluster.FreePort(), seed, null, "\"1\":{},\"2\":{}",
                 // SYNs stay SYN_SENT: give them an hour (nf_conntrack_tcp_timeout_syn_sent) so none expires before the dump.
                 extraJson: "\"conntrack\": { \"maxConnections\": 2000000, \"timeouts\": { \"tcp_timeout_syn_sent\": 3600 } }"));
         foreach (var node in _nodes) await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
-        var clients = _nodes.Select(n => new ControlClient(n.Api, TimeSpan.FromMinutes(5))).ToList();
+        var clients = _nodes.Select(n => global::Switch.Testing.TestPki.Client(n.Api, TimeSpan.FromMinutes(5))).ToList();
         await Eventually.Async(async () => (await clients[0].ClusterAsync()).Members.Count(m => m.Status == "Up") == 3, "the cluster did not form");
 
         // 100 000 flows in one add-flows through the seed (as `ctl add-flows FILE` sends them), visible on every member.

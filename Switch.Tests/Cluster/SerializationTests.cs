@@ -64,13 +64,12 @@ public class SerializationTests
     [Fact]
     public void Round_trip_through_the_configured_serializer()
     {
-        var config = ClusterNode.Hocon(new ClusterNodeOptions { Port = 0 });
-        using var system = ActorSystem.Create("ser", config);
+        using var system = ActorSystem.Create("ser", ClusterNode.Setup(new ClusterNodeOptions { Port = 0, Security = global::Switch.Testing.TestPki.Security }));
         var ser = system.Serialization;
         foreach (var msg in Samples)
         {
             var s = ser.FindSerializerFor(msg);
-            Assert.Equal("HyperionSerializer", s.GetType().Name);
+            Assert.Equal("WireSerializer", s.GetType().Name);
             var bytes = s.ToBinary(msg);
             var back = s is SerializerWithStringManifest m
                 ? m.FromBinary(bytes, m.Manifest(msg))
@@ -85,9 +84,9 @@ public class SerializationTests
     [Fact]
     public void A_journaled_connection_keeps_its_lease_and_older_rows_still_read()
     {
-        using var system = ActorSystem.Create("ser-json", ClusterNode.Hocon(new ClusterNodeOptions { Port = 0 }));
+        using var system = ActorSystem.Create("ser-json", ClusterNode.Setup(new ClusterNodeOptions { Port = 0, Security = global::Switch.Testing.TestPki.Security }));
         var ser = new Switch.Actors.Cluster.JsonEventSerializer((ExtendedActorSystem)system);
-        var saved = new ConnSaved(Img.Conn, Array.Empty<ExpectData>(), 5, "akka.tcp://dswitch@10.0.0.1:4053/user/datapath#123", 77);
+        var saved = new ConnSaved(Img.Conn, Array.Empty<ExpectData>(), 5, "akka.ssl.tcp://dswitch@10.0.0.1:4053/user/datapath#123", 77);
         var back = (ConnSaved)ser.FromBinary(ser.ToBinary(saved), ser.Manifest(saved));
         Assert.Equal(saved.Holder, back.Holder);
         Assert.Equal(77, back.LeaseEpoch);

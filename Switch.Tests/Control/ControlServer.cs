@@ -20,21 +20,26 @@ public abstract class ControlServer : IAsyncLifetime
     protected string Url { get; private set; } = "";
     protected virtual Func<bool>? Ready => null;
     protected virtual ISwitchControl Served => Control;
+    protected virtual Switch.Node.Metrics.NodeMetrics? Metrics => null;
+    /// <summary>A client that trusts the cluster CA and sends no credential.</summary>
+    protected HttpClient Anonymous { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         // A node outputs only to its configured ports: this one has four, in memory (as a config without pcapOut gives).
         foreach (uint p in new uint[] { 1, 2, 3, 4 }) Control.AddPort(new Core.Ports.InMemoryPort(p, p.ToString(), keep: Core.Ports.InMemoryPort.NodeKeep));
-        App = ControlHost.Build("http://127.0.0.1:0", Served, Ready);
+        App = ControlHost.Build("https://127.0.0.1:0", Served, global::Switch.Testing.TestPki.Security, Ready, Metrics);
         await App.StartAsync();
         Url = ControlHost.BoundUrl(App);
         Control.ApiUrl = Url;
-        Http = new HttpClient { BaseAddress = new Uri(Url + "/"), Timeout = TimeSpan.FromSeconds(5) };
+        Http = global::Switch.Testing.TestPki.Http(Url, global::Switch.Testing.TestPki.AdminToken, TimeSpan.FromSeconds(5));
+        Anonymous = global::Switch.Testing.TestPki.Http(Url, null, TimeSpan.FromSeconds(30));
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        Anonymous.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
         Control.Dispose();

@@ -94,7 +94,7 @@ public class CtlCommandTests : ControlServer, IDisposable
     [Fact]
     public void An_unreachable_seed_and_a_missing_seed_are_one_line_errors()
     {
-        var seed = $"http://127.0.0.1:{ClosedPort()}";
+        var seed = $"https://127.0.0.1:{ClosedPort()}";
         var (code, output, err) = CtlAt(seed, "dump-flows");
         Assert.Equal((1, ""), (code, output));
         Assert.StartsWith($"dswitch: cannot reach seed {seed}: ", err);

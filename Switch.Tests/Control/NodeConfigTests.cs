@@ -10,7 +10,33 @@ public class NodeConfigTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("dswitch-cfg-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private string Write(string json) { var p = Path.Combine(_dir, "n.json"); File.WriteAllText(p, json); return p; }
+    /// <summary>Writes the config, with a security section unless it has one (every node needs one).</summary>
+    private string Write(string json)
+    {
+        var p = Path.Combine(_dir, "n.json");
+        if (!json.Contains("\"security\"") && json.StartsWith('{') && json.Length > 2) json = "{\"security\":{\"dir\":\"pki\"}," + json[1..];
+        File.WriteAllText(p, json);
+        return p;
+    }
+
+    private string WriteAsIs(string json) { var p = Path.Combine(_dir, "n.json"); File.WriteAllText(p, json); return p; }
+
+    [Fact]
+    public void Every_node_needs_a_security_section_and_an_https_api()
+    {
+        var e = Assert.Throws<UsageException>(() => NodeConfig.Load(WriteAsIs("""{"name":"n1"}""")));
+        Assert.Contains("a security section is required: `dswitch security init --out DIR`", e.Message);
+        e = Assert.Throws<UsageException>(() => NodeConfig.Load(Write("""{"name":"n1","api":"http://127.0.0.1:8080"}""")));
+        Assert.Contains("api must be an https:// URL", e.Message);
+        e = Assert.Throws<UsageException>(() => NodeConfig.Load(Write("""{"name":"n1","cluster":{"seeds":["akka.tcp://dswitch@10.0.0.1:4053"]}}""")));
+        Assert.Contains("expected akka.ssl.tcp://dswitch@HOST:PORT (remoting is TLS)", e.Message);
+        e = Assert.Throws<UsageException>(() => NodeConfig.Load(Write("""{"name":"n1","security":{"ca":"ca.crt"}}""")));
+        Assert.Contains("security.certificate is required (or security.dir holding tls.crt)", e.Message);
+        // dir names the files security init writes, relative to the config file; an explicit field wins.
+        var c = NodeConfig.Load(Write("""{"name":"n1","security":{"dir":"pki","tokens":"/etc/tok.json","metrics":"open"}}"""));
+        Assert.Equal((Path.Combine(_dir, "pki", "ca.crt"), Path.Combine(_dir, "pki", "tls.key"), "/etc/tok.json", "open"),
+            (c.Security!.Ca, c.Security.Key, c.Security.Tokens, c.Security.Metrics));
+    }
 
     [Fact]
     public void Paths_are_relative_to_the_config_file_and_defaults_fill_the_rest()
@@ -55,7 +81,8 @@ public class NodeConfigTests : IDisposable
     [Theory]
     [InlineData("""{"name":"n1","shards":4}""", "shards")]
     [InlineData("""{"name":"n1","ports":{"0":{}}}""", "expected a port number")]
-    [InlineData("""{"name":"n1","api":"https://0.0.0.0:1"}""", "http://")]
+    [InlineData("""{"name":"n1","api":"http://0.0.0.0:1"}""", "https://")]
+    [InlineData("""{"name":"n1","security":{"dir":"pki","metrics":"public"}}""", "security.metrics: expected reader or open")]
     [InlineData("""{"name":"n1","ports":{"1":{"mtu":-1}}}""", "mtu")]
     [InlineData("""{"name":""}""", "name")]
     [InlineData("""{"name":"n1",""", "n.json")]

@@ -19,14 +19,14 @@ public partial class RunProcessTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "fw.flows"), SamplesCommand.Firewall + "\n");
         var config = Path.Combine(_dir, "n1.json");
         File.WriteAllText(config, """
-            {"name":"n1","api":"http://127.0.0.1:0","flows":"fw.flows","ports":{"2":{"pcapOut":"out/port-2.pcap","mtu":1500}}}
-            """);
+            {"name":"n1","api":"https://127.0.0.1:0","flows":"fw.flows","ports":{"2":{"pcapOut":"out/port-2.pcap","mtu":1500}},
+            """ + global::Switch.Testing.TestPki.SecurityJson + "}");
         using var p = Start("run", "--config", config);
         try
         {
             var ready = await ReadLineWithin(p, TimeSpan.FromSeconds(15));
             Assert.NotNull(ready);
-            Assert.StartsWith("dswitch n1: control API on http://127.0.0.1:", ready);
+            Assert.StartsWith("dswitch n1: control API on https://127.0.0.1:", ready);
             var url = ready[(ready.IndexOf(" on ") + 4)..];
 
             var o = new StringWriter();
@@ -54,15 +54,15 @@ public partial class RunProcessTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "fw.flows"), SamplesCommand.Firewall + "\n");
         var config = Path.Combine(_dir, "n1.json");
         File.WriteAllText(config, """
-            {"name":"n1","api":"http://127.0.0.1:0","flows":"fw.flows","ports":{"2":{"pcapOut":"out/port-2.pcap"}}}
-            """);
+            {"name":"n1","api":"https://127.0.0.1:0","flows":"fw.flows","ports":{"2":{"pcapOut":"out/port-2.pcap"}},
+            """ + global::Switch.Testing.TestPki.SecurityJson + "}");
         using var p = Start("run", "--config", config);
         try
         {
             var ready = await ReadLineWithin(p, TimeSpan.FromSeconds(15));
             Assert.NotNull(ready);
             var url = ready[(ready.IndexOf(" on ") + 4)..];
-            using var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(10) };
+            using var http = global::Switch.Testing.TestPki.Http(url, global::Switch.Testing.TestPki.ReaderToken, TimeSpan.FromSeconds(10));
             var before = await http.GetStringAsync("metrics");
             Assert.Equal(0, Deploy.MetricsEndpointTests.Value(before, "dswitch_ct_decisions_total"));
             Assert.Equal(1, Deploy.MetricsEndpointTests.Value(before, "dswitch_cluster_members", "status=\"up\""));

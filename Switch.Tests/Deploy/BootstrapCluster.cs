@@ -62,6 +62,7 @@ public sealed class BootstrapCluster : IAsyncLifetime
             nodes[i] = new ClusterNode(new ClusterNodeOptions
             {
                 Name = $"n{i + 1}", Port = placed[i].Remote, Shards = 30, StableAfter = TimeSpan.FromSeconds(3),
+                Security = global::Switch.Testing.TestPki.Security,
                 Bootstrap = new ClusterBootstrapOptions
                 {
                     Method = ClusterBootstrapOptions.KubernetesApi, ServiceName = "dswitch", LabelSelector = "app={0}",

@@ -25,6 +25,7 @@ public sealed class ConfigBootstrapTests
                 var config = new NodeConfig
                 {
                     Name = $"c{i + 1}",
+                    Security = new NodeConfigSecurity { Dir = global::Switch.Testing.TestPki.Dir }.Resolved(global::Switch.Testing.TestPki.Dir),
                     Cluster = new NodeConfigCluster
                     {
                         Host = "127.0.0.1", Port = placed[i].Remote, StableAfterSeconds = 3,
@@ -32,7 +33,7 @@ public sealed class ConfigBootstrapTests
                     },
                 };
                 config.Validate("test");
-                nodes.Add(new ClusterNode(RunCommand.ClusterOptions(config)));
+                nodes.Add(new ClusterNode(RunCommand.ClusterOptions(config, config.Security!.Load())));
             }
             foreach (var n in nodes) await n.Bootstrap.WaitAsync(TimeSpan.FromSeconds(20));
             var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -50,11 +51,11 @@ public sealed class ConfigBootstrapTests
     }
 
     [Theory]
-    [InlineData("""{"cluster":{"seeds":["akka.tcp://dswitch@127.0.0.1:4053"],"bootstrap":{"method":"config","endpoints":["127.0.0.1:8558"]}}}""", "seeds or bootstrap")]
-    [InlineData("""{"cluster":{"bootstrap":{"method":"dns"}}}""", "expected kubernetes-api or config")]
-    [InlineData("""{"cluster":{"bootstrap":{"method":"config"}}}""", "the config method needs")]
-    [InlineData("""{"cluster":{"bootstrap":{"requiredContactPoints":0}}}""", "requiredContactPoints")]
-    [InlineData("""{"cluster":{"bootstrap":{"managementPrt":1}}}""", "managementPrt")]
+    [InlineData("""{"security":{"dir":"pki"},"cluster":{"seeds":["akka.ssl.tcp://dswitch@127.0.0.1:4053"],"bootstrap":{"method":"config","endpoints":["127.0.0.1:8558"]}}}""", "seeds or bootstrap")]
+    [InlineData("""{"security":{"dir":"pki"},"cluster":{"bootstrap":{"method":"dns"}}}""", "expected kubernetes-api or config")]
+    [InlineData("""{"security":{"dir":"pki"},"cluster":{"bootstrap":{"method":"config"}}}""", "the config method needs")]
+    [InlineData("""{"security":{"dir":"pki"},"cluster":{"bootstrap":{"requiredContactPoints":0}}}""", "requiredContactPoints")]
+    [InlineData("""{"security":{"dir":"pki"},"cluster":{"bootstrap":{"managementPrt":1}}}""", "managementPrt")]
     public void Bad_bootstrap_sections_are_refused_with_the_field_named(string json, string expected)
     {
         var path = Path.Combine(Path.GetTempPath(), $"dswitch-bootstrap-{Guid.NewGuid():N}.json");

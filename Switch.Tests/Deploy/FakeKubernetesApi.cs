@@ -46,8 +46,37 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         });
     }
 
+    /// <summary>Secrets by "namespace/name", as the API server stores them (Data base64 on the wire).</summary>
+    public ConcurrentDictionary<string, V1Secret> Secrets { get; } = new();
+
+    private void MapSecrets()
+    {
+        _app.MapGet("/api/v1/namespaces/{ns}/secrets/{name}", (HttpContext c, string ns, string name) =>
+        {
+            if (c.Request.Headers.Authorization.ToString() != "Bearer " + Token) return Results.StatusCode(401);
+            try
+            {
+            return Secrets.TryGetValue($"{ns}/{name}", out var s)
+                ? Results.Text(KubernetesJson.Serialize(s), "application/json")
+                : Results.Text("""{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}""", "application/json", statusCode: 404);
+            }
+            catch (Exception e) { return Results.Text(e.ToString(), "text/plain", statusCode: 400); }
+        });
+        _app.MapPost("/api/v1/namespaces/{ns}/secrets", async (HttpContext c, string ns) =>
+        {
+            if (c.Request.Headers.Authorization.ToString() != "Bearer " + Token) return Results.StatusCode(401);
+            var body = await new StreamReader(c.Request.Body).ReadToEndAsync();
+            V1Secret secret;
+            try { secret = KubernetesJson.Deserialize<V1Secret>(body); }
+            catch (Exception e) { return Results.Text(e.ToString(), "text/plain", statusCode: 400); }
+            if (!Secrets.TryAdd($"{ns}/{secret.Metadata.Name}", secret)) return Results.StatusCode(409);
+            return Results.Text(KubernetesJson.Serialize(secret), "application/json", statusCode: 201);
+        });
+    }
+
     public async Task StartAsync()
     {
+        MapSecrets();
         await _app.StartAsync();
         Port = new Uri(_app.Urls.First()).Port;
     }

@@ -90,7 +90,7 @@ public sealed class ManifestTests
             Assert.Equal(env["DSWITCH_PORT2_INTERFACE"], config.Ports["2"].Interface);
             Assert.Equal(env["DSWITCH_JOURNAL_CONNECTION"],
                 NodeConfig.FromEnvironment(config.Persistence!.ConnectionString, "test", "persistence.connectionString"));
-            var options = RunCommand.ClusterOptions(config);
+            var options = RunCommand.ClusterOptions(config, global::Switch.Testing.TestPki.Security);
             Assert.Equal("10.1.2.3", options.Host);
             Assert.Empty(options.Seeds);
             var b = Assert.IsType<Switch.Node.Cluster.ClusterBootstrapOptions>(options.Bootstrap);
@@ -105,9 +105,23 @@ public sealed class ManifestTests
             Assert.Equal(options.Port, ports["akka-remote"]);
             Assert.Equal(b.ManagementPort, ports["management"]);
             Assert.Equal("management", b.PortName);
-            Assert.Equal(new Uri(config.Api).Port, ports["http"]);
+            Assert.Equal(new Uri(config.Api).Port, ports["https"]);
+            // The node's certificate, key and CA, and its tokens, are the Secret volumes the DaemonSet mounts.
+            var mounts = ds.Spec.Template.Spec.Containers.Single().VolumeMounts.ToDictionary(m => m.Name, m => m.MountPath);
+            var secretOf = ds.Spec.Template.Spec.Volumes.Where(v => v.Secret is not null).ToDictionary(v => v.Name, v => v.Secret.SecretName);
+            Assert.Equal(Path.Combine(mounts["pki"], "ca.crt"), config.Security!.Ca);
+            Assert.Equal(Path.Combine(mounts["pki"], "tls.crt"), config.Security.Certificate);
+            Assert.Equal(Path.Combine(mounts["pki"], "tls.key"), config.Security.Key);
+            Assert.Equal(Path.Combine(mounts["tokens"], "tokens.json"), config.Security.Tokens);
+            Assert.Equal(("dswitch-tls", "dswitch-api-tokens"), (secretOf["pki"], secretOf["tokens"]));
+            Assert.Equal(1654, ds.Spec.Template.Spec.SecurityContext.FsGroup);
             Assert.Equal(string.Format(b.LabelSelector, b.ServiceName), "app=" + ds.Spec.Template.Metadata.Labels["app"]);
             Assert.Equal("dswitch-config", ds.Spec.Template.Spec.Volumes.Single(v => v.ConfigMap is not null).ConfigMap.Name);
+            // The pki Job makes exactly the Secrets the DaemonSet mounts.
+            var job = One<V1Job>("dswitch-pki");
+            Assert.Equal(new[] { "security", "k8s-secrets" }, job.Spec.Template.Spec.Containers.Single().Args.Take(2));
+            Assert.Contains(KubernetesSecretsNames, n => n == secretOf["pki"]);
+            Assert.Contains(KubernetesSecretsNames, n => n == secretOf["tokens"]);
         }
         finally
         {
@@ -178,7 +192,7 @@ public sealed class ManifestTests
     }
 
     [Fact]
-    public void DaemonSet_runs_on_the_host_network_with_capture_capabilities_probes_resources_and_scrape_annotation()
+    public void DaemonSet_runs_on_the_host_network_with_capture_capabilities_probes_resources_over_tls()
     {
         var ds = One<V1DaemonSet>();
         var pod = ds.Spec.Template.Spec;
@@ -186,13 +200,14 @@ public sealed class ManifestTests
         Assert.Equal("ClusterFirstWithHostNet", pod.DnsPolicy);
         Assert.True(pod.TerminationGracePeriodSeconds >= 30);
         Assert.All(ds.Spec.Selector.MatchLabels, kv => Assert.Equal(kv.Value, ds.Spec.Template.Metadata.Labels[kv.Key]));
-        Assert.Equal(One<V1ServiceAccount>().Metadata.Name, pod.ServiceAccountName);
+        Assert.Equal(One<V1ServiceAccount>("dswitch").Metadata.Name, pod.ServiceAccountName);
 
         var c = pod.Containers.Single();
         Assert.Equal("/health/ready", c.ReadinessProbe.HttpGet.Path);
         Assert.Equal("/health/live", c.LivenessProbe.HttpGet.Path);
-        Assert.Equal("http", c.ReadinessProbe.HttpGet.Port.Value);
-        Assert.Contains(c.Ports, p => p.Name == "http");
+        Assert.Equal("https", c.ReadinessProbe.HttpGet.Port.Value);
+        Assert.All(new[] { c.ReadinessProbe, c.LivenessProbe, c.StartupProbe }, p => Assert.Equal("HTTPS", p.HttpGet.Scheme));
+        Assert.Contains(c.Ports, p => p.Name == "https");
         foreach (var r in new[] { "cpu", "memory" })
         {
             Assert.True(c.Resources.Requests.ContainsKey(r), $"request {r}");
@@ -204,10 +219,35 @@ public sealed class ManifestTests
         Assert.True(c.SecurityContext.RunAsNonRoot);
         Assert.Contains(c.Env, e => e.Name == "POD_IP" && e.ValueFrom.FieldRef.FieldPath == "status.podIP");
 
-        var a = ds.Spec.Template.Metadata.Annotations;
-        Assert.Equal("true", a["prometheus.io/scrape"]);
-        Assert.Equal("/metrics", a["prometheus.io/path"]);
-        Assert.Equal(c.Ports.Single(p => p.Name == "http").ContainerPort.ToString(), a["prometheus.io/port"]);
+        // No scrape annotation: annotation-based scraping cannot send the reader token /metrics needs.
+        Assert.False(ds.Spec.Template.Metadata.Annotations?.ContainsKey("prometheus.io/scrape") == true);
+    }
+
+    private static readonly string[] KubernetesSecretsNames =
+    {
+        Switch.Node.Security.KubernetesSecrets.CaSecret, Switch.Node.Security.KubernetesSecrets.TlsSecret,
+        Switch.Node.Security.KubernetesSecrets.TokensSecret, Switch.Node.Security.KubernetesSecrets.AdminSecret,
+    };
+
+    [Fact]
+    public void Remoting_and_management_are_admitted_only_from_switch_pods_and_the_api_only_on_tls()
+    {
+        var np = One<V1NetworkPolicy>("dswitch");
+        var ds = One<V1DaemonSet>();
+        Assert.All(np.Spec.PodSelector.MatchLabels, kv => Assert.Equal(kv.Value, ds.Spec.Template.Metadata.Labels[kv.Key]));
+        var ports = ds.Spec.Template.Spec.Containers.Single().Ports.ToDictionary(p => p.Name, p => p.ContainerPort);
+        var fromPods = np.Spec.Ingress.Single(r => r.FromProperty is { Count: > 0 });
+        Assert.Equal(new[] { ports["akka-remote"], ports["management"] }.Order(), fromPods.Ports.Select(p => int.Parse(p.Port.Value)).Order());
+        Assert.Equal("dswitch", fromPods.FromProperty.Single().PodSelector.MatchLabels["app"]);
+        var open = np.Spec.Ingress.Single(r => r.FromProperty is null or { Count: 0 });
+        Assert.Equal(ports["https"], int.Parse(Assert.Single(open.Ports).Port.Value));
+        var control = One<V1Service>("dswitch-control");
+        Assert.Equal("https", Assert.Single(control.Spec.Ports).TargetPort.Value);
+        // The Job may read and create Secrets in its namespace, nothing else; the switch itself gets no Secret access.
+        var rule = Assert.Single(One<V1Role>("dswitch-pki").Rules);
+        Assert.Equal(new[] { "secrets" }, rule.Resources);
+        Assert.Equal(new[] { "create", "get" }, rule.Verbs.Order());
+        Assert.DoesNotContain(One<V1Role>("dswitch-pod-reader").Rules, r => r.Resources.Contains("secrets"));
     }
 
     [Fact]
@@ -221,7 +261,7 @@ public sealed class ManifestTests
         Assert.True(headless.Spec.PublishNotReadyAddresses);
         Assert.Equal(new[] { "akka-remote", "management" }, headless.Spec.Ports.Select(p => p.Name).Order());
         var control = One<V1Service>("dswitch-control");
-        Assert.Equal("http", Assert.Single(control.Spec.Ports).TargetPort.Value);
+        Assert.Equal("https", Assert.Single(control.Spec.Ports).TargetPort.Value);
         foreach (var s in new[] { headless, control })
         {
             Assert.All(s.Spec.Selector, kv => Assert.Equal(kv.Value, labels[kv.Key]));
@@ -234,15 +274,15 @@ public sealed class ManifestTests
     [Fact]
     public void Rbac_grants_only_pod_get_watch_list_to_the_switch_service_account()
     {
-        var role = One<V1Role>();
+        var role = One<V1Role>("dswitch-pod-reader");
         var rule = Assert.Single(role.Rules);
         Assert.Equal(new[] { "" }, rule.ApiGroups);
         Assert.Equal(new[] { "pods" }, rule.Resources);
         Assert.Equal(new[] { "get", "list", "watch" }, rule.Verbs.Order());
-        var binding = One<V1RoleBinding>();
+        var binding = One<V1RoleBinding>("dswitch-pod-reader");
         Assert.Equal(("Role", role.Metadata.Name), (binding.RoleRef.Kind, binding.RoleRef.Name));
         var subject = Assert.Single(binding.Subjects);
-        Assert.Equal(("ServiceAccount", One<V1ServiceAccount>().Metadata.Name), (subject.Kind, subject.Name));
+        Assert.Equal(("ServiceAccount", One<V1ServiceAccount>("dswitch").Metadata.Name), (subject.Kind, subject.Name));
         Assert.DoesNotContain(All(), o => o is V1ClusterRole or V1ClusterRoleBinding);
     }
 

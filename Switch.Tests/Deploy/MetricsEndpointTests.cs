@@ -29,10 +29,10 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     {
         foreach (var node in _c.Nodes)
         {
-            var app = ControlHost.Build("http://127.0.0.1:0", new ClusterSwitchControl(node), () => true, new NodeMetrics(node));
+            var app = ControlHost.Build("https://127.0.0.1:0", new ClusterSwitchControl(node), global::Switch.Testing.TestPki.Security, () => true, new NodeMetrics(node));
             await app.StartAsync();
             _apps.Add(app);
-            _http.Add(new HttpClient { BaseAddress = new Uri(ControlHost.BoundUrl(app) + "/"), Timeout = TimeSpan.FromSeconds(30) });
+            _http.Add(global::Switch.Testing.TestPki.Http(ControlHost.BoundUrl(app), global::Switch.Testing.TestPki.ReaderToken, TimeSpan.FromSeconds(30)));
         }
     }
 

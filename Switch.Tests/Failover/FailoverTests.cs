@@ -48,7 +48,7 @@ public sealed class FailoverTests : IDisposable
     private async Task<List<NodeProcess>> StartCluster(string? persistence)
     {
         int seedPort = Cluster.TestCluster.FreePort();
-        string seed = $"akka.tcp://dswitch@127.0.0.1:{seedPort}";
+        string seed = $"akka.ssl.tcp://dswitch@127.0.0.1:{seedPort}";
         for (int i = 1; i <= 3; i++)
             _nodes.Add(NodeProcess.Start(_dir, $"n{i}", i == 1 ? seedPort : Cluster.TestCluster.FreePort(), seed, persistence));
         foreach (var n in _nodes) await n.WaitReadyAsync(TimeSpan.FromSeconds(90));
@@ -132,7 +132,7 @@ public sealed class FailoverTests : IDisposable
     private async Task Failover(string? persistence, bool kill)
     {
         var nodes = await StartCluster(persistence);
-        using var c = new ControlClient(nodes[0].Api, TimeSpan.FromSeconds(120));
+        using var c = global::Switch.Testing.TestPki.Client(nodes[0].Api, TimeSpan.FromSeconds(120));
         await c.AddFlowsAsync(new AddFlowsRequest(Flows));
         var commit = Stopwatch.StartNew();
         try { await CommitAll(c); }
@@ -143,7 +143,7 @@ public sealed class FailoverTests : IDisposable
         _out.WriteLine($"connections per node: {string.Join(", ", status.Members.Select(m => $"{m.Name}={m.Connections}"))}; losing {owner.Name}");
         var victim = nodes.Single(n => n.Name == owner.Name);
         var survivor = nodes.First(n => n != victim);
-        using var sc = new ControlClient(survivor.Api, TimeSpan.FromSeconds(60));
+        using var sc = global::Switch.Testing.TestPki.Client(survivor.Api, TimeSpan.FromSeconds(60));
         var sw = Stopwatch.StartNew();
         if (kill) victim.Process.Kill(entireProcessTree: true);
         else Assert.Equal(0, Switch.Tests.Failover.Signals.Term(victim.Process.Id));

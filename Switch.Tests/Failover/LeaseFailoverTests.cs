@@ -48,12 +48,12 @@ public sealed class LeaseFailoverTests : IDisposable
     private async Task<ControlClient> CommitThroughNode1()
     {
         int seedPort = Cluster.TestCluster.FreePort();
-        string seed = $"akka.tcp://dswitch@127.0.0.1:{seedPort}";
+        string seed = $"akka.ssl.tcp://dswitch@127.0.0.1:{seedPort}";
         string journal = $$"""{ "provider": "sqlite", "connectionString": "Data Source={{Path.Combine(_dir, "journal.db")}}" }""";
         for (int i = 1; i <= 3; i++)
             _nodes.Add(NodeProcess.Start(_dir, $"n{i}", i == 1 ? seedPort : Cluster.TestCluster.FreePort(), seed, journal));
         foreach (var n in _nodes) await n.WaitReadyAsync(TimeSpan.FromSeconds(90));
-        var c = new ControlClient(_nodes[0].Api, TimeSpan.FromSeconds(120));
+        var c = global::Switch.Testing.TestPki.Client(_nodes[0].Api, TimeSpan.FromSeconds(120));
         await c.AddFlowsAsync(new AddFlowsRequest(Flows));
         var sw = Stopwatch.StartNew();
         Assert.All(await FailoverTests.Out(c, "n1", 3, Enumerable.Range(0, Conns).Select(SynOut)), f => Assert.Equal("+new+trk", f.CtState));
@@ -73,7 +73,7 @@ public sealed class LeaseFailoverTests : IDisposable
     /// mark; an answer lost with the dead node (ct_timeout) is asked again. Returns the count never right.</summary>
     private async Task<int> NextPacketOfEach(NodeProcess via, uint round, TimeSpan deadline)
     {
-        using var c = new ControlClient(via.Api, TimeSpan.FromSeconds(60));
+        using var c = global::Switch.Testing.TestPki.Client(via.Api, TimeSpan.FromSeconds(60));
         var pending = Enumerable.Range(0, Conns).ToList();
         var sw = Stopwatch.StartNew();
         int wrong = 0;

@@ -19,12 +19,12 @@ public sealed class NodeProcess : IDisposable
     /// id is still the node's); null for the test's own.</param>
     /// <param name="apiPort">The control API port; 0 picks a free one.</param>
     public static NodeProcess Start(string dir, string name, int akkaPort, string seed, string? persistenceJson, string ports = "\"1\":{},\"2\":{},\"3\":{},\"4\":{}",
-        string host = "127.0.0.1", string? netns = null, int apiPort = 0, string? extraJson = null)
+        string host = "127.0.0.1", string? netns = null, int apiPort = 0, string? extraJson = null, string? securityDir = null)
     {
         if (apiPort == 0) apiPort = Cluster.TestCluster.FreePort();
         var cfg = Path.Combine(dir, name + ".json");
         File.WriteAllText(cfg, $$"""
-            { "name": "{{name}}", "api": "http://{{host}}:{{apiPort}}", "ports": { {{ports}} },
+            { "name": "{{name}}", "api": "https://{{host}}:{{apiPort}}", "security": { "dir": "{{(securityDir ?? global::Switch.Testing.TestPki.Dir)}}" }, "ports": { {{ports}} },
               "cluster": { "host": "{{host}}", "port": {{akkaPort}}, "seeds": ["{{seed}}"], "shards": 30, "stableAfterSeconds": 3 }
               {{(persistenceJson is null ? "" : ", \"persistence\": " + persistenceJson)}}
               {{(extraJson is null ? "" : ", " + extraJson)}} }
@@ -40,7 +40,7 @@ public sealed class NodeProcess : IDisposable
         var p = Process.Start(psi)!;
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (AllLogs) AllLogs.AppendLine($"{name}: {e.Data}"); };
         p.BeginErrorReadLine();
-        return new NodeProcess(name, $"http://{host}:{apiPort}", akkaPort, p);
+        return new NodeProcess(name, $"https://{host}:{apiPort}", akkaPort, p);
     }
 
     public async Task WaitReadyAsync(TimeSpan limit)

@@ -130,7 +130,7 @@ public sealed class PartitionTests : IDisposable
 
     private static async Task<int> Status(string url, TimeSpan timeout)
     {
-        using var http = new HttpClient { Timeout = timeout };
+        using var http = global::Switch.Testing.TestPki.Http(null, null, timeout);
         try { return (int)(await http.GetAsync(url)).StatusCode; }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return 0; }
     }
@@ -142,11 +142,11 @@ public sealed class PartitionTests : IDisposable
         BuildNetwork();
         var journal = Path.Combine(_dir, "journal.db");
         var persistence = $$"""{ "provider": "sqlite", "connectionString": "Data Source={{journal}}" }""";
-        string seed = $"akka.tcp://dswitch@{NodeIp(1)}:{AkkaPort}";
+        string seed = $"akka.ssl.tcp://dswitch@{NodeIp(1)}:{AkkaPort}";
         for (int i = 1; i <= 3; i++)
             _nodes.Add(NodeProcess.Start(_dir, $"n{i}", AkkaPort, seed, persistence, "\"1\":{},\"2\":{}", NodeIp(i), NodeNs(i), ApiPort));
         foreach (var n in _nodes) await n.WaitReadyAsync(TimeSpan.FromSeconds(90));
-        using var c1 = new ControlClient(_nodes[0].Api, TimeSpan.FromSeconds(60));
+        using var c1 = global::Switch.Testing.TestPki.Client(_nodes[0].Api, TimeSpan.FromSeconds(60));
         var status = await c1.ClusterAsync();
         Assert.Equal(3, status.Members.Count(m => m.Status == "Up"));
         await c1.AddFlowsAsync(new AddFlowsRequest(Flows));
@@ -162,8 +162,8 @@ public sealed class PartitionTests : IDisposable
         int vi = int.Parse(owner.Name[1..]);
         var victim = _nodes[vi - 1];
         var survivors = _nodes.Where(n => n != victim).ToList();
-        using var sc = new ControlClient(survivors[0].Api, TimeSpan.FromSeconds(15));
-        using var vc = new ControlClient(victim.Api, TimeSpan.FromSeconds(10));
+        using var sc = global::Switch.Testing.TestPki.Client(survivors[0].Api, TimeSpan.FromSeconds(15));
+        using var vc = global::Switch.Testing.TestPki.Client(victim.Api, TimeSpan.FromSeconds(10));
         Assert.Equal(200, await Status(victim.Api + "/health/ready", TimeSpan.FromSeconds(5)));
         Assert.Equal(3, (await sc.ClusterAsync()).Members.Count(m => m.Status == "Up"));
 

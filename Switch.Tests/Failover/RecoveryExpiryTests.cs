@@ -23,8 +23,9 @@ public sealed class RecoveryExpiryTests : IDisposable
         int port = Cluster.TestCluster.FreePort();
         var node = new ClusterNode(new ClusterNodeOptions
         {
-            Name = "n1", Port = port, Seeds = new[] { $"akka.tcp://dswitch@127.0.0.1:{port}" },
+            Name = "n1", Port = port, Seeds = new[] { $"akka.ssl.tcp://dswitch@127.0.0.1:{port}" },
             Persistence = new PersistenceOptions(PersistenceOptions.Sqlite, $"Data Source={Path.Combine(_dir, "journal.db")}"),
+            Security = global::Switch.Testing.TestPki.Security,
         }, new IPort[] { new InMemoryPort(1), new InMemoryPort(2) }, clock);
         return node;
     }

@@ -24,7 +24,7 @@ public sealed class SingleNodeFixture : IAsyncLifetime
             NetNs.Host(NsB, NetNs.LinkPrefix + "b", IpB + "/24");
             File.WriteAllText(Path.Combine(_dir, "fw.flows"), LiveFlows.Firewall + "\n");
             File.WriteAllText(Path.Combine(_dir, "node.json"),
-                "{\"name\":\"live1\",\"api\":\"http://127.0.0.1:0\",\"flows\":\"fw.flows\",\"ports\":{" +
+                "{\"name\":\"live1\",\"api\":\"https://127.0.0.1:0\"," + global::Switch.Testing.TestPki.SecurityJson + ",\"flows\":\"fw.flows\",\"ports\":{" +
                 $"\"1\":{{\"interface\":\"{NetNs.LinkPrefix}a\",\"mtu\":1500}}," +
                 $"\"2\":{{\"interface\":\"{NetNs.LinkPrefix}b\",\"mtu\":1500}}}}}}");
             Switch = new SwitchProcess(Path.Combine(_dir, "node.json"));

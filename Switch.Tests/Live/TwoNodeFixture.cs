@@ -32,7 +32,7 @@ public sealed class TwoNodeFixture : IAsyncLifetime
             NetNs.Host(NsA, NetNs.LinkPrefix + "a2", IpA + "/24", switchNs: NsSw1);
             NetNs.Host(NsB, NetNs.LinkPrefix + "b2", IpB + "/24", switchNs: NsSw2);
             File.WriteAllText(Path.Combine(_dir, "fw.flows"), LiveFlows.Firewall + "\n");
-            var seed = $"\"akka.tcp://dswitch@{Underlay1}:{Akka1}\"";
+            var seed = $"\"akka.ssl.tcp://dswitch@{Underlay1}:{Akka1}\"";
             Write("n1.json", "n1", "\"flows\":\"fw.flows\",", Underlay1, Akka1, seed, 1, "a2", Vx1, 2, Underlay2, Vx2);
             Write("n2.json", "n2", "", Underlay2, Akka2, seed, 2, "b2", Vx2, 1, Underlay1, Vx1);
             Node1 = new SwitchProcess(Path.Combine(_dir, "n1.json"), NsSw1);
@@ -51,7 +51,7 @@ public sealed class TwoNodeFixture : IAsyncLifetime
     private void Write(string file, string name, string flows, string ip, int akka, string seed, int local, string link, int vx,
         int remote, string remoteIp, int remoteVx) =>
         File.WriteAllText(Path.Combine(_dir, file),
-            $"{{\"name\":\"{name}\",\"api\":\"http://{ip}:0\",{flows}" +
+            $"{{\"name\":\"{name}\",\"api\":\"https://{ip}:0\",{(global::Switch.Testing.TestPki.SecurityJson)},{flows}" +
             $"\"cluster\":{{\"host\":\"{ip}\",\"port\":{akka},\"seeds\":[{seed}],\"shards\":10}}," +
             $"\"ports\":{{\"{local}\":{{\"interface\":\"{NetNs.LinkPrefix}{link}\",\"mtu\":1500}}," +
             $"\"10\":{{\"vxlan\":{{\"local\":\"{ip}:{vx}\",\"vni\":0}}}}," +

@@ -43,7 +43,7 @@ public sealed class VxlanInteropTests
                 table=0,priority=0 actions=drop
                 """ + "\n");
             File.WriteAllText(Path.Combine(dir, "node.json"),
-                "{\"name\":\"vx1\",\"api\":\"http://127.0.0.1:0\",\"flows\":\"vx.flows\",\"ports\":{" +
+                "{\"name\":\"vx1\",\"api\":\"https://127.0.0.1:0\"," + global::Switch.Testing.TestPki.SecurityJson + ",\"flows\":\"vx.flows\",\"ports\":{" +
                 $"\"1\":{{\"interface\":\"{NetNs.LinkPrefix}k\",\"mtu\":1450}}," +
                 $"\"10\":{{\"vxlan\":{{\"local\":\"10.68.0.1:{OurPort}\",\"vni\":42,\"remotes\":[\"10.68.0.2:{KernelPort}\"]}}}}}}}}");
             sw = new SwitchProcess(Path.Combine(dir, "node.json"));
@@ -73,7 +73,7 @@ public sealed class VxlanInteropTests
         try
         {
             File.WriteAllText(Path.Combine(dir, "node.json"),
-                "{\"name\":\"e\",\"api\":\"http://127.0.0.1:0\",\"ports\":{\"1\":{\"interface\":\"dslv-nope\"}}}");
+                "{\"name\":\"e\",\"api\":\"https://127.0.0.1:0\"," + global::Switch.Testing.TestPki.SecurityJson + ",\"ports\":{\"1\":{\"interface\":\"dslv-nope\"}}}");
             var dll = typeof(Switch.Node.Program).Assembly.Location;
             var (code, output) = NetNs.Run(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", dll, "run", "--config", Path.Combine(dir, "node.json"));
             Assert.Equal(1, code);

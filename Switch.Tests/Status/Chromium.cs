@@ -14,7 +14,9 @@ public static class Chromium
     {
         var psi = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                     "--hide-scrollbars", "--user-data-dir=" + Directory.CreateTempSubdirectory("dswitch-chromium-").FullName }.Concat(args))
+                     "--hide-scrollbars", "--user-data-dir=" + Directory.CreateTempSubdirectory("dswitch-chromium-").FullName,
+                     // The cluster's member certificate, pinned by its key (as an operator adds the cluster CA to a browser).
+                     "--ignore-certificate-errors-spki-list=" + global::Switch.Testing.TestPki.MemberSpkiSha256 }.Concat(args))
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();

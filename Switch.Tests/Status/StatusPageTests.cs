@@ -42,11 +42,11 @@ public sealed class StatusPageTests(ITestOutputHelper output) : IDisposable
     public async Task The_page_shows_members_connections_and_drops_and_a_killed_member()
     {
         int seedAkka = TestCluster.FreePort();
-        string seed = $"akka.tcp://dswitch@127.0.0.1:{seedAkka}";
+        string seed = $"akka.ssl.tcp://dswitch@127.0.0.1:{seedAkka}";
         for (int i = 1; i <= 3; i++)
             _nodes.Add(NodeProcess.Start(_dir, $"n{i}", i == 1 ? seedAkka : TestCluster.FreePort(), seed, null, "\"1\":{},\"2\":{}"));
         foreach (var n in _nodes) await n.WaitReadyAsync(TimeSpan.FromSeconds(60));
-        var seedApi = new ControlClient(_nodes[0].Api, TimeSpan.FromSeconds(30));
+        var seedApi = global::Switch.Testing.TestPki.Client(_nodes[0].Api, TimeSpan.FromSeconds(30));
         await Eventually.Async(async () => (await seedApi.ClusterAsync()).Members.Count(m => m.Status == "Up") == 3, "the cluster did not form");
         await seedApi.AddFlowsAsync(new AddFlowsRequest(SamplesCommand.Firewall.Split('\n').Select(l => l.Trim())
             .Where(l => l.Length > 0 && l[0] != '#').ToList()));
@@ -62,7 +62,8 @@ public sealed class StatusPageTests(ITestOutputHelper output) : IDisposable
             { HexFrame.Format(TcpV4("10.0.0.2", "10.0.0.1", 41000, 22, Syn, 9000, dlSrc: MacB, dlDst: MacA)) }));
         Assert.Equal("drop_action", outside.Frames[0].Drop);
 
-        string url = _nodes[0].Api + "/";
+        // As a person opens it: the reader token as the Basic password the browser sends (here in the address).
+        string url = _nodes[0].Api.Replace("https://", $"https://reader:{Uri.EscapeDataString(global::Switch.Testing.TestPki.ReaderToken)}@") + "/";
         var dom = await Chromium.DumpDomAsync(url);
         foreach (var n in new[] { "n1", "n2", "n3" }) Assert.Contains(">up<", Row(dom, n));
         Assert.Contains("n1 (this node)", Row(dom, "n1"));
