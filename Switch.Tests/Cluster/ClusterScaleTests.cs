@@ -62,7 +62,7 @@ public sealed class ClusterScaleTests(ITestOutputHelper output) : IDisposable
 
         // 1 000 000 connections, each a SYN from inside (port 1) that the firewall commits; packet-out in batches, each
         // member taking its share of the ingress.
-        int n = Connections, batch = 20_000;
+        int n = Connections, batch = Switch.Contracts.Control.ApiLimits.PacketOutFrames;
         sw.Restart();
         for (int start = 0, b = 0; start < n; start += batch, b++)
         {

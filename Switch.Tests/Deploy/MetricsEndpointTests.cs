@@ -32,7 +32,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
             var app = ControlHost.Build("https://127.0.0.1:0", new ClusterSwitchControl(node), global::Switch.Testing.TestPki.Security, () => true, new NodeMetrics(node));
             await app.StartAsync();
             _apps.Add(app);
-            _http.Add(global::Switch.Testing.TestPki.Http(ControlHost.BoundUrl(app), global::Switch.Testing.TestPki.ReaderToken, TimeSpan.FromSeconds(30)));
+            _http.Add(global::Switch.Testing.TestPki.Http(ControlHost.BoundUrl(app), global::Switch.Testing.TestPki.AdminToken, TimeSpan.FromSeconds(30)));
         }
     }
 
