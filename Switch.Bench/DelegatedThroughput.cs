@@ -39,7 +39,7 @@ public static partial class ClusterLoad
 
         // Delegated: the commits go out as queries (to nobody); answers carrying leases come back.
         var side = new ConntrackEngine(clock, settings);
-        var cc = new ClusterConntrack(() => ActorRefs.Nobody, ActorRefs.Nobody, Shards, maxPending: 2 * n + 16, clock: clock, settings: settings);
+        var cc = new ClusterConntrack(_ => { }, _ => { }, Shards, maxPending: 2 * n + 16, clock: clock, settings: settings);
         var ddp = new DatapathCore(null, clock, cc);
         ddp.AddPort(new NullPort(1)); ddp.AddPort(new NullPort(2));
         ddp.AddFlow(FlowParser.Parse(FlowLine));

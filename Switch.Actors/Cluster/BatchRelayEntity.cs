@@ -149,14 +149,16 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
             }
         }
         _dir.TryGetValue(q.EntityId, out var e);
+        // Parsed once on this node: the gate's expectation check and decision, or the entity, use this.
+        var o = OpenedQuery.Open(q);
         if ((e is not null && (Volatile.Read(ref e.Outstanding) > 0 || e.HasState)) || (_durable && _held.Contains(q.EntityId))
-            || (q.Request.Commit && (_durable || !q.WantsLease || q.Request.Alg != 0)) || MayBeExpected(q))
+            || (q.Request.Commit && (_durable || !q.WantsLease || q.Request.Alg != 0)) || MayBeExpected(o))
         {
-            Forward(q.EntityId, q, Sender);
+            Forward(q.EntityId, o, Sender);
             return;
         }
         if (e is not null) _dir.TryRemove(q.EntityId, out _);
-        var reply = CtWire.Decide(_scratch, q);
+        var reply = CtWire.Decide(_scratch, o);
         if (_scratch.Single() is { } c) reply = Born(q.EntityId, c, reply);
         else Interlocked.Increment(ref _counters.GateAnswered);
         (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(Sender, reply));
@@ -222,8 +224,8 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     }
 
     /// <summary>A new TCP/UDP packet whose expectation key some node may hold: its entity must consult it.</summary>
-    private bool MayBeExpected(CtQuery q) =>
-        ConnectionEntity.ExpectKeyOf(q) is ExpectKey ek && ExpectIndex.Get(Context.System).MayExist(ek, _clock.NowUs);
+    private bool MayBeExpected(OpenedQuery q) =>
+        q.Expect is ExpectKey ek && ExpectIndex.Get(Context.System).MayExist(ek, _clock.NowUs);
 
     /// <summary>Drops entries of entities that hold nothing; wakes passivated ones whose deadline passed (their holder
     /// may be gone and nobody else would tell them).</summary>

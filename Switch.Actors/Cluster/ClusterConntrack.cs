@@ -18,16 +18,17 @@ namespace Switch.Actors.Cluster;
 /// </summary>
 public sealed class ClusterConntrack : IRemoteConntrack
 {
-    private readonly Func<IActorRef> _region;
-    private readonly IActorRef _self;
+    // Its links, as delegates (the datapath actor sends; a test records): to the sharded region (sent as the datapath)
+    // and to the datapath's own mailbox.
+    private readonly Action<object> _toRegion;
+    private readonly Action<object> _toSelf;
     private readonly IClock _clock;
     private readonly int _maxPending;
     private readonly long _timeoutUs;
     private readonly bool _wantsLeases;
     // Durable cluster: a local decision that changes what is journaled waits for the entity's journal (see LeaseReport):
-    // TryDecide leaves the decision and its report here, and the Submit that follows sends the report with an ack id.
+    // TryDecide answers DecidedPendingDurability with the report, and AwaitDurability sends it with an ack id.
     private readonly bool _durableReports;
-    private (CtOutcome Outcome, LeaseReport Report)? _deferred;
     private readonly Dictionary<long, InFlight> _pending = new();
     private readonly Dictionary<string, Outgoing> _batches = new();
     private readonly int _shards;
@@ -36,7 +37,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
 
     // The fast path: connections lent to this node, decided by the same engine code.
     private readonly ConntrackEngine _local;
-    private readonly Dictionary<string, Lease> _leases = new();
+    private readonly Dictionary<string, HeldLease> _leases = new();
     private int _activeCount;
     private readonly Dictionary<string, int> _inflight = new();
     private long _expiredSeen;
@@ -65,40 +66,13 @@ public sealed class ClusterConntrack : IRemoteConntrack
         public int Count => Queries.Count + Reports.Count;
     }
 
-    /// <summary>A connection lent to this node. Until <see cref="Active"/> (queries sent before the grant are still out)
-    /// its packets are parked; then the local engine holds it.</summary>
-    private sealed class Lease
-    {
-        public required string EntityId;
-        public required long Epoch;
-        public required Address Grantor;
-        /// <summary>The state to start from, until the lease is active (then the local engine holds it).</summary>
-        public required ConnImage? Image;
-        public bool Active;
-        /// <summary>The local engine's entry once active.</summary>
-        public Connection? Conn;
-        // What the entity last heard (the journaled class and deadline), inline to keep a lease small.
-        public byte RStatus, RTcpState;
-        public bool ROrigIsA;
-        public uint RMark;
-        public UInt128 RLabel;
-        public long RExpiresUs, ReportedAtUs;
-
-        public void Snap(ConnRecord r, long nowUs)
-        {
-            RStatus = r.Status; RTcpState = r.TcpState; ROrigIsA = r.OrigIsA; RMark = r.Mark;
-            RLabel = new UInt128(r.LabelHi, r.LabelLo); RExpiresUs = r.ExpiresUs; ReportedAtUs = nowUs;
-        }
-        public Queue<CtCall>? Parked;
-    }
-
-    public ClusterConntrack(Func<IActorRef> region, IActorRef self, int shards, int maxPending = 65536, TimeSpan? timeout = null,
+    public ClusterConntrack(Action<object> toRegion, Action<object> toSelf, int shards, int maxPending = 65536, TimeSpan? timeout = null,
         IClock? clock = null, ConntrackSettings? settings = null, bool leases = true, bool durableReports = false)
     {
         _durableReports = durableReports;
         _shards = shards;
-        _region = region;
-        _self = self;
+        _toRegion = toRegion;
+        _toSelf = toSelf;
         _maxPending = maxPending;
         _timeoutUs = (long)(timeout ?? TimeSpan.FromSeconds(5)).TotalMicroseconds;
         _clock = clock ?? SystemClock.Instance;
@@ -121,34 +95,54 @@ public sealed class ClusterConntrack : IRemoteConntrack
     /// <summary>The dump-conntrack line of a parked connection's packed state (null when expired).</summary>
     public string? FormatParked(ConnImage image) => _local.FormatImage(image);
 
-    /// <summary>The fast path: decides the packet here when this node holds its connection's lease.</summary>
-    public bool TryDecide(ref Packet packet, ref FlowKey key, in CtRequest request, out CtOutcome outcome)
+    /// <summary>The fast path: decides the packet here when this node holds its connection's lease. In a durable
+    /// cluster a decision that changed what is journaled is <see cref="LocalVerdict.DecidedPendingDurability"/>, its
+    /// report in <see cref="LocalDecision.Durability"/>.</summary>
+    public LocalDecision TryDecide(ref Packet packet, ref FlowKey key, in CtRequest request)
     {
-        outcome = default;
-        if (_activeCount == 0 || !_local.TryExecuteHeld(ref packet, ref key, in request, out outcome, out var held)) return false;
+        if (_activeCount == 0 || !_local.TryExecuteHeld(ref packet, ref key, in request, out var outcome, out var held))
+            return default;
         LocalDecisions++;
+        if (held!.Tag is HeldLease lease && AfterLocal(lease, held) is { } report)
+            return new LocalDecision(LocalVerdict.DecidedPendingDurability, outcome, report);
         Decisions++;
-        if (held!.Tag is Lease lease && AfterLocal(lease, held) is { } report)
+        return new LocalDecision(LocalVerdict.Decided, outcome);
+    }
+
+    /// <summary>A local decision the entity must journal first: its report goes with an ack id, and the packet goes on
+    /// with the decision when the ack comes (<see cref="OnReportAck"/>).</summary>
+    public void AwaitDurability(CtCall call, in LocalDecision decision)
+    {
+        if (decision.Verdict != LocalVerdict.DecidedPendingDurability || decision.Durability is not LeaseReport report)
+            throw new InvalidOperationException("AwaitDurability takes a decision pending durability, with its report");
+        long ackId = ++_nextId;
+        _pending[ackId] = new InFlight(call, NowUs(), report.EntityId, decision.Outcome);
+        Send(report with { AckId = ackId });
+    }
+
+    /// <summary>Decides a call this conntrack holds (parked behind a lease, or a reassembled datagram): here when its
+    /// connection is lent, else through its entity.</summary>
+    private void DecideOrSubmit(CtCall call, Switch.Core.Datapath.Datapath dp)
+    {
+        var d = TryDecide(ref call.Packet, ref call.Key, in call.Request);
+        switch (d.Verdict)
         {
-            // Decided, but the change must be journaled before the packet goes on: Submit (next) holds it.
-            _deferred = (outcome, report);
-            Decisions--;
-            return false;
+            case LocalVerdict.Decided: dp.Resume(call, d.Outcome); break; // counted by TryDecide
+            case LocalVerdict.DecidedPendingDurability: AwaitDurability(call, in d); break;
+            default: Submit(call); break;
         }
-        return true;
     }
 
     /// <summary>After a local decision: reports a change the entity must journal, or that the connection is gone.
     /// In a durable cluster such a report is returned instead of sent: the packet waits for the journal (a timer
     /// checkpoint never makes it wait).</summary>
-    private LeaseReport? AfterLocal(Lease l, Connection c)
+    private LeaseReport? AfterLocal(HeldLease l, Connection c)
     {
         if (c.Has(ConnStatus.Dying))
         {
             // The packet ended the entry (TCP reopen or kill); a committed reopen left a new one under the same key.
             if (!_local.TryGet(c.Key, out var next) || next is null) { RemoveLease(l); return Changed(l, null); }
-            next.Tag = l;
-            l.Conn = next;
+            l.Replace(next);
             return Changed(l, next);
         }
         bool changed = (byte)c.Status != l.RStatus || (byte)c.Tcp.State != l.RTcpState || c.Mark != l.RMark
@@ -159,7 +153,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     }
 
     /// <summary>A change the entity must journal: sent now, or (durable) handed back to leave with the held packet.</summary>
-    private LeaseReport? Changed(Lease l, Connection? c)
+    private LeaseReport? Changed(HeldLease l, Connection? c)
     {
         var report = NewReport(l, c);
         if (_durableReports) return report;
@@ -167,9 +161,9 @@ public sealed class ClusterConntrack : IRemoteConntrack
         return null;
     }
 
-    private void Report(Lease l, Connection? c) => Send(NewReport(l, c));
+    private void Report(HeldLease l, Connection? c) => Send(NewReport(l, c));
 
-    private LeaseReport NewReport(Lease l, Connection? c)
+    private LeaseReport NewReport(HeldLease l, Connection? c)
     {
         ConnImage? image = null;
         if (c is not null)
@@ -185,19 +179,10 @@ public sealed class ClusterConntrack : IRemoteConntrack
 
     public void Submit(CtCall call)
     {
-        if (_deferred is { } d)
-        {
-            // Decided here by TryDecide just now; it changed what is journaled: the answer waits for the entity's ack.
-            _deferred = null;
-            long ackId = ++_nextId;
-            _pending[ackId] = new InFlight(call, NowUs(), d.Report.EntityId, d.Outcome);
-            Send(d.Report with { AckId = ackId });
-            return;
-        }
         var entity = CtRouting.EntityId(call.Packet.Span, call.Key, call.Request.Zone);
         if (_leases.TryGetValue(entity, out var l))
         {
-            if (!l.Active)
+            if (l.State == HeldLeaseState.Activating)
             {
                 // Queries sent before the grant are still out: this packet waits for them, then is decided here.
                 if ((l.Parked ??= new Queue<CtCall>()).Count < MaxParked) { l.Parked.Enqueue(call); return; }
@@ -214,7 +199,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (call.Packet.Length > ClusterLimits.MaxPacketBytes)
         {
             // It could not travel to its entity (remoting's frame): dropped here, named and counted, never lost silently.
-            _self.Tell(new Refuse(id, call, ClusterLimits.PacketTooLarge));
+            _toSelf(new Refuse(id, call, ClusterLimits.PacketTooLarge));
             return;
         }
         _pending[id] = new InFlight(call, NowUs(), entity);
@@ -223,7 +208,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
             // Answered through the mailbox: the datapath is inside Submit and must not be re-entered.
             _pending.Remove(id);
             Refused++;
-            _self.Tell(new Refuse(id, call));
+            _toSelf(new Refuse(id, call));
             return;
         }
         Send(id, call, entity);
@@ -244,7 +229,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (q is not null) { batch.Queries.Add(q); batch.Bytes += q.Frame.Length; }
         if (report is not null) batch.Reports.Add(report);
         if (batch.Count >= MaxBatch || batch.Bytes >= ClusterLimits.PartBytes) SendBatch(shard, batch);
-        else if (!_flushScheduled) { _flushScheduled = true; _self.Tell(Flush.Instance); }
+        else if (!_flushScheduled) { _flushScheduled = true; _toSelf(Flush.Instance); }
     }
 
     /// <summary>Sends every queued batch (the <see cref="Flush"/> message).</summary>
@@ -260,8 +245,8 @@ public sealed class ClusterConntrack : IRemoteConntrack
         // Always through the shard's relay, a lone report too: it keeps each entity's queries and reports in the order
         // they left (a report sent straight to the entity could overtake an older one still in a batch), and it is the
         // shard's gate. Reports first: a report describes the state before the queries behind it.
-        _region().Tell(new CtQueryBatch(BatchRelayEntity.EntityId(shard), batch.Queries.ToArray(),
-            batch.Reports.Count > 0 ? batch.Reports.ToArray() : null), _self);
+        _toRegion(new CtQueryBatch(BatchRelayEntity.EntityId(shard), batch.Queries.ToArray(),
+            batch.Reports.Count > 0 ? batch.Reports.ToArray() : null));
         if (batch.Queries.Count > 1) { BatchesSent++; BatchedQueries += batch.Queries.Count; }
         batch.Queries.Clear();
         batch.Reports.Clear();
@@ -289,8 +274,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
                 call.Key = key;
                 RemoteReassembled++;
                 // The whole datagram is tracked like any packet: locally when its connection is lent here.
-                if (TryDecide(ref call.Packet, ref call.Key, in call.Request, out var local)) { Decisions--; Finish(call, local, dp); }
-                else Submit(call);
+                DecideOrSubmit(call, dp);
                 return;
             }
             Finish(call, CtOutcome.Drop(CtDropReasons.FragReassembledBad), dp);
@@ -312,36 +296,31 @@ public sealed class ClusterConntrack : IRemoteConntrack
     {
         if (_leases.TryGetValue(entity, out var l))
         {
-            if (l.Epoch == g.Epoch) { if (!l.Active) l.Image = g.Image; return; }
+            if (l.Epoch == g.Epoch) { l.Refresh(g.Image); return; }
             // A new lease replaces an old one: packets parked behind the old one wait behind the new one, in order.
             var parked = l.Parked;
             RemoveLease(l);
-            _leases[entity] = new Lease { EntityId = entity, Epoch = g.Epoch, Grantor = grantor, Image = g.Image, Parked = parked };
+            _leases[entity] = new HeldLease(entity, g.Epoch, grantor, g.Image) { Parked = parked };
             LeasesGranted++;
             return;
         }
-        _leases[entity] = new Lease { EntityId = entity, Epoch = g.Epoch, Grantor = grantor, Image = g.Image };
+        _leases[entity] = new HeldLease(entity, g.Epoch, grantor, g.Image);
         LeasesGranted++;
     }
 
     private void Activate(string entity, Switch.Core.Datapath.Datapath dp)
     {
-        if (!_leases.TryGetValue(entity, out var l) || l.Active || _inflight.ContainsKey(entity)) return;
+        if (!_leases.TryGetValue(entity, out var l) || l.State != HeldLeaseState.Activating || _inflight.ContainsKey(entity)) return;
         var c = _local.Adopt(l.Image!);
         if (c is null) { RemoveLease(l); Resubmit(l.Parked); return; }
-        l.Active = true;
-        l.Conn = c;
-        c.Tag = l;
-        l.Snap(l.Image!.Conn, _clock.NowUs);
-        l.Image = null;
+        l.Activate(c, _clock.NowUs);
         _activeCount++;
         var parked = l.Parked;
         l.Parked = null;
         if (parked is null) return;
         while (parked.TryDequeue(out var call))
         {
-            if (TryDecide(ref call.Packet, ref call.Key, in call.Request, out var outcome)) { Decisions--; Finish(call, outcome, dp); }
-            else Submit(call);
+            DecideOrSubmit(call, dp);
         }
     }
 
@@ -352,7 +331,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     }
 
     /// <summary>The lent connection while the local engine still holds it.</summary>
-    private static Connection? Live(Lease l) => l.Conn is { } c && !c.Has(ConnStatus.Dying) ? c : null;
+    private static Connection? Live(HeldLease l) => l.Conn is { } c && !c.Has(ConnStatus.Dying) ? c : null;
 
     private void Done(string entity)
     {
@@ -360,38 +339,37 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (n <= 1) _inflight.Remove(entity); else _inflight[entity] = n - 1;
     }
 
-    private void RemoveLease(Lease l)
+    private void RemoveLease(HeldLease l)
     {
         _leases.Remove(l.EntityId);
-        if (l.Active)
+        if (l.State == HeldLeaseState.Active)
         {
-            l.Active = false;
             _activeCount--;
             if (l.Conn is { } c) _local.Remove(c); // no-op when it already left the table
         }
+        l.End();
     }
 
     /// <summary>The entity takes its connection back: the latest state goes with the answer. Packets parked behind a
     /// lease not yet active go to the entity, which holds them until it has this answer.</summary>
-    public void OnRevoke(LeaseRevoke rv, IActorRef entity)
+    public LeaseReturn OnRevoke(LeaseRevoke rv)
     {
         if (!_leases.TryGetValue(rv.EntityId, out var l) || l.Epoch != rv.Epoch)
-        {
-            entity.Tell(new LeaseReturn(rv.EntityId, rv.Epoch, null, false), _self);
-            return;
-        }
+            return new LeaseReturn(rv.EntityId, rv.Epoch, null, false);
         LeasesRevoked++;
         ConnImage? image = null;
         bool gone = false;
-        if (l.Active)
+        if (l.State == HeldLeaseState.Active)
         {
             if (Live(l) is { } c && c.ExpiresUs > _clock.NowUs) image = ConnImages.From(c);
             else gone = true;
         }
         var parked = l.Parked;
         RemoveLease(l);
-        entity.Tell(new LeaseReturn(rv.EntityId, rv.Epoch, image, gone), _self);
+        // The parked packets go to the entity as queries; whether they reach it before or after the return, it holds
+        // them until the return is in (ordering rule 2).
         Resubmit(parked);
+        return new LeaseReturn(rv.EntityId, rv.Epoch, image, gone);
     }
 
     /// <summary>The node an entity lives on is unreachable or leaving: its leases die (the entity that comes back
@@ -430,7 +408,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
             if (p.Decided is null) Done(p.EntityId);
             Timeouts++;
             // A lease waiting for this answer cannot know the entity's latest state: it is given up.
-            if (_leases.TryGetValue(p.EntityId, out var l) && !l.Active) { RemoveLease(l); Resubmit(l.Parked); }
+            if (_leases.TryGetValue(p.EntityId, out var l) && l.State == HeldLeaseState.Activating) { RemoveLease(l); Resubmit(l.Parked); }
             Finish(p.Call, CtOutcome.Drop("ct_timeout"), dp);
         }
         return overdue.Count;
@@ -441,7 +419,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         _local.ExpireNow();
         if (_local.Counters.Expired == _expiredSeen) return;
         _expiredSeen = _local.Counters.Expired;
-        foreach (var l in _leases.Values.Where(l => l.Active && Live(l) is null).ToList())
+        foreach (var l in _leases.Values.Where(l => l.State == HeldLeaseState.Active && Live(l) is null).ToList())
         {
             Report(l, null);
             RemoveLease(l);

@@ -27,7 +27,7 @@ namespace Switch.Actors.Cluster;
 public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
 {
     private sealed class ExpiryTick { public static readonly ExpiryTick Instance = new(); }
-    private sealed record Consulted(CtQuery Query, IActorRef ReplyTo, ExpectData? Found);
+    private sealed record Consulted(OpenedQuery Query, IActorRef ReplyTo, ExpectData? Found);
     private sealed record Answered(CtReply Reply, IActorRef ReplyTo);
     private sealed record RevokeTimeout(long Epoch);
     /// <summary>The entity's own stop message (passivation): stashable, so it never cuts a revocation or a lookup short.</summary>
@@ -46,16 +46,17 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     private ConnSaved? _saved;
     private ExpectKey? _imported;
     private string _entityId = "";
-    private bool _consulted, _stopping, _waiting;
-    // The lease: who holds it (a node's datapath), which one, whether it is being taken back, and whether the
-    // connection proved asymmetric (decided here from then on).
-    private IActorRef? _holder;
-    private long _leaseEpoch;
-    private bool _revoking, _central;
-    // Whether this incarnation ever lent the connection.
-    private bool _everLent;
+    // Whether the expectation index was consulted for this connection (once, at its first query).
+    private bool _consulted;
+    /// <summary>What the entity is waiting for, if anything: while not idle every other message is stashed.</summary>
+    private enum Work : byte { Idle, Consulting, Registering }
+    /// <summary>Running; stopping because it holds nothing; or passivating with its state parked in the directory.</summary>
+    private enum Lifecycle : byte { Running, Stopping, Parking }
+    private Work _work;
+    private Lifecycle _life;
+    // The lease (holder, epoch, revoking, central): the protocol's states and transitions live there.
+    private readonly LeaseAuthority<IActorRef> _lease = new();
     private IActorRef? _replies;
-    private bool _parking;
     private System.Collections.Concurrent.ConcurrentDictionary<string, DirEntry>? _dir;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -100,10 +101,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         {
             // Passivated (or born, in the relay) while its connection was lent: back from memory, no journal read.
             _engine.Adopt(ConnImages.Unpacked(parked.State));
-            _holder = parked.Holder;
-            _everLent = _holder is not null;
-            _leaseEpoch = parked.Epoch;
-            _central = parked.Central;
+            _lease.Restore(parked.Holder, parked.Epoch, parked.Central);
             _consulted = true;
             ArmTimer();
             return;
@@ -144,21 +142,21 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         bool alive = state.Members.Any(m => m.Address.Equals(node) && m.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp)
             && !state.Unreachable.Any(m => m.Address.Equals(node));
         if (!alive) return;
-        _holder = holder;
-        _leaseEpoch = saved.LeaseEpoch;
-        _everLent = true;
+        _lease.Restore(holder, saved.LeaseEpoch, central: false);
     }
 
     protected override void OnCommand(object message)
     {
-        if ((_waiting || _revoking) && message is not (Consulted or Answered or LeaseReturn or RevokeTimeout or LeaseReport))
+        // A query straight from the region (no gate in front) is opened here: one parse on this node either way.
+        if (message is CtQuery raw) message = OpenedQuery.Open(raw);
+        if ((_work != Work.Idle || _lease.Revoking) && message is not (Consulted or Answered or LeaseReturn or RevokeTimeout or LeaseReport))
         {
             Stash.Stash();
             return;
         }
         switch (message)
         {
-            case CtQuery q when _holder is not null && !_holder.Equals(Sender):
+            case OpenedQuery when _lease.MustRevokeFor(Sender):
                 // A packet entered another node: take the connection back, then decide centrally from now on.
                 BeginRevoke(central: true);
                 Stash.Stash();
@@ -167,9 +165,9 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 Context.Stop(Self);
                 break;
             case ParkTick:
-                if (Parkable() && !_stopping)
+                if (Parkable() && _life == Lifecycle.Running)
                 {
-                    _stopping = _parking = true;
+                    _life = Lifecycle.Parking;
                     Context.Parent.Tell(new Passivate(StopNow.Instance));
                 }
                 break;
@@ -177,29 +175,27 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 ArmTimer();
                 StopIfEmpty();
                 break;
-            case FlushEntity or ExpiryTick when _holder is not null:
+            case FlushEntity or ExpiryTick when _lease.State == AuthorityState.Lent:
                 BeginRevoke(central: false);
                 Stash.Stash();
                 break;
             case LeaseReport rep:
             {
                 var holder = Sender;
-                if (_holder is null && !_durable && !_everLent && rep.Image is not null && !_revoking)
+                if (!_durable && rep.Image is not null && _lease.CanReattach)
                 {
                     // A lease this entity lent before it restarted (without a journal it kept nothing): the holder's
                     // report brings the connection back, and the holder keeps its lease.
-                    _holder = holder;
-                    _leaseEpoch = rep.Epoch;
-                    _everLent = true;
+                    _lease.Reattach(holder, rep.Epoch);
                 }
-                if (_holder is null || rep.Epoch != _leaseEpoch)
+                if (!_lease.Accepts(rep.Epoch))
                 {
                     // From a lease already ended: the state came back with its return (journaled then) and rules.
                     if (rep.AckId != 0) holder.Tell(new LeaseReportAck(rep.AckId));
                     Settle();
                     break;
                 }
-                if (rep.Image is null) { _holder = null; RemoveConnection(); }
+                if (rep.Image is null) { _lease.HolderGone(rep.Epoch); RemoveConnection(); }
                 else _engine.Adopt(rep.Image);
                 Checkpoint(() =>
                 {
@@ -210,34 +206,34 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
                 break;
             }
             case LeaseReturn ret:
-                if (!_revoking || ret.Epoch != _leaseEpoch) break;
-                EndRevoke(ret.Image, ret.Gone);
+                if (_lease.Returned(ret.Epoch)) EndRevoke(ret.Image, ret.Gone);
                 break;
             case RevokeTimeout t:
-                if (!_revoking || t.Epoch != _leaseEpoch) break;
-                EndRevoke(null, false);
+                if (_lease.Returned(t.Epoch)) EndRevoke(null, false);
                 break;
-            case CtQuery q:
+            case OpenedQuery q:
                 if (_entityId.Length == 0) _entityId = q.EntityId;
-                if (!_consulted && _engine.Count == 0 && ExpectKeyOf(q) is ExpectKey ek && Index.MayExist(ek, _clock.NowUs))
+                if (!_consulted && _engine.Count == 0 && q.Expect is ExpectKey ek && Index.MayExist(ek, _clock.NowUs))
                 {
                     _consulted = true;
                     var replyTo = Sender;
                     Region.Ask<ExpectFound>(new ExpectLookup(ExpectWire.EntityId(ek)), AskTimeout)
                         .PipeTo(Self, success: f => new Consulted(q, replyTo, f.Data), failure: _ => new Consulted(q, replyTo, null));
-                    _waiting = true;
+                    _work = Work.Consulting;
                     return;
                 }
                 Answer(q, Sender);
                 break;
             case Consulted c:
-                _waiting = false;
+                if (_work != Work.Consulting) throw new InvalidOperationException($"consulted while {_work}");
+                _work = Work.Idle;
                 if (c.Found is not null) { ExpectWire.Import(_engine, c.Found); _imported = ExpectWire.Key(c.Found); }
                 Answer(c.Query, c.ReplyTo);
-                if (!_waiting) Stash.UnstashAll();
+                if (_work == Work.Idle) Stash.UnstashAll();
                 break;
             case Answered a:
-                _waiting = false;
+                if (_work != Work.Registering) throw new InvalidOperationException($"answered while {_work}");
+                _work = Work.Idle;
                 Reply(a.ReplyTo, a.Reply);
                 Settle();
                 Stash.UnstashAll();
@@ -275,7 +271,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         }
     }
 
-    private void Answer(CtQuery q, IActorRef replyTo)
+    private void Answer(OpenedQuery q, IActorRef replyTo)
     {
         var reply = CtWire.Decide(_engine, q);
         if (_imported is ExpectKey ik && !_engine.HasExpectation(ik))
@@ -286,16 +282,11 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         }
         var fresh = Publish();
         Withdraw();
-        if (fresh.Count == 0 && q.WantsLease && reply.Verdict == CtWireVerdict.Continue && Lendable() is Connection lent)
+        if (fresh.Count == 0 && q.Query.WantsLease && reply.Verdict == CtWireVerdict.Continue && Lendable() is Connection lent)
         {
-            if (_holder is null)
-            {
-                _holder = replyTo;
-                _everLent = true;
-                _leaseEpoch = Random.Shared.NextInt64(1, long.MaxValue);
-            }
+            if (_lease.State == AuthorityState.Unlent) _lease.Lend(replyTo, Random.Shared.NextInt64(1, long.MaxValue));
             // The holder's own queries sent before it had the lease get the refreshed state with their answers.
-            if (_holder.Equals(replyTo)) reply = reply with { Lease = new LeaseGrant(_leaseEpoch, ConnImages.From(lent)) };
+            if (replyTo.Equals(_lease.Holder)) reply = reply with { Lease = new LeaseGrant(_lease.Epoch, ConnImages.From(lent)) };
         }
         Checkpoint(() =>
         {
@@ -304,7 +295,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             Task.WhenAll(fresh.Select(r => (Task)Region.Ask<ExpectRegistered>(r, AskTimeout))
                     .Concat(fresh.Select(r => Index.PublishAsync(r.EntityId, r.Data.ExpiresUs))))
                 .ContinueWith(_ => new Answered(reply, replyTo)).PipeTo(Self);
-            _waiting = true;
+            _work = Work.Registering;
         });
     }
 
@@ -319,13 +310,13 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         var rec = ConnRecords.From(c);
         var expectations = _published.Values.ToArray();
         long now = _clock.NowUs;
-        long epoch = _holder is null ? 0 : _leaseEpoch;
+        long epoch = _lease.JournaledEpoch;
         bool changed = _saved is null || !ConnRecords.SameClass(_saved.Conn, rec) || _saved.LeaseEpoch != epoch
             || !_saved.Expectations.Select(e => e.DstPort).SequenceEqual(expectations.Select(e => e.DstPort))
             || rec.ExpiresUs - _saved.Conn.ExpiresUs > (_saved.Conn.ExpiresUs - _saved.SavedAtUs) / 2;
         if (!changed) { then(); return; }
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        string? holder = _holder is null ? null : Akka.Serialization.Serialization.SerializedActorPath(_holder);
+        string? holder = _lease.Holder is null ? null : Akka.Serialization.Serialization.SerializedActorPath(_lease.Holder);
         Persist(new ConnSaved(rec, expectations, now, holder, epoch), e =>
         {
             JournalStats.Get(Context.System).Record(started);
@@ -385,38 +376,26 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         }
     }
 
-    /// <summary>The expectation key a new TCP/UDP packet would match: zone, protocol, addresses, destination port.</summary>
-    internal static ExpectKey? ExpectKeyOf(CtQuery q)
-    {
-        if (!CtWire.TryOpen(q, out _, out var k) || k.NwFrag != 0 || k.NwProto is not (IpProtos.Tcp or IpProtos.Udp)) return null;
-        UInt128 src = k.IsIpv6 ? k.Ipv6Src : k.NwSrc, dst = k.IsIpv6 ? k.Ipv6Dst : k.NwDst;
-        return new ExpectKey(q.Request.Zone, k.NwProto, k.IsIpv6, src, dst, k.TpDst);
-    }
-
     /// <summary>The connection, when it may be lent: committed, no helper, no expectation of its own or imported,
     /// and never seen entering two nodes.</summary>
     private Connection? Lendable()
     {
-        if (_central || _imported is not null || _engine.Counters.Expectations > 0) return null;
+        if (_lease.IsCentral || _imported is not null || _engine.Counters.Expectations > 0) return null;
         var c = _engine.Single();
         return c is not null && c.Helper == CtAlg.None && c.Extras is null ? c : null;
     }
 
     private void BeginRevoke(bool central)
     {
-        _central |= central;
-        if (_revoking) return;
-        _revoking = true;
-        _holder!.Tell(new LeaseRevoke(_entityId, _leaseEpoch), Self);
-        Timers.StartSingleTimer("revoke", new RevokeTimeout(_leaseEpoch), _timings.RevokeWait);
+        if (!_lease.BeginRevoke(central)) return;
+        _lease.Holder!.Tell(new LeaseRevoke(_entityId, _lease.Epoch), Self);
+        Timers.StartSingleTimer("revoke", new RevokeTimeout(_lease.Epoch), _timings.RevokeWait);
     }
 
     /// <summary>The lease is over: the holder's latest state (when it sent one) replaces ours, then the held messages run.</summary>
     private void EndRevoke(ConnImage? image, bool gone)
     {
         Timers.Cancel("revoke");
-        _revoking = false;
-        _holder = null;
         if (gone) RemoveConnection();
         else if (image is not null) _engine.Adopt(image);
         Checkpoint(() =>
@@ -442,36 +421,36 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         Interlocked.Decrement(ref e.Outstanding);
     }
 
-    private bool Holds() => _waiting || _revoking || _holder is not null || _engine.Count > 0 || _engine.Counters.Expectations > 0;
+    private bool Holds() => _work != Work.Idle || _lease.Holds || _engine.Count > 0 || _engine.Counters.Expectations > 0;
 
     private void StopIfEmpty()
     {
         // Keep the directory true to what this entity holds (the relay and the counts read it).
         if (_dir is not null && _dir.TryGetValue(_entityId, out var entry)) entry.HasState = Holds();
-        if (_stopping) return;
+        if (_life != Lifecycle.Running) return;
         if (!Holds())
         {
-            _stopping = true;
+            _life = Lifecycle.Stopping;
             Context.Parent.Tell(new Passivate(StopNow.Instance));
             return;
         }
         // Lent, or idle here: passivate after a while, keeping the compact state in the shard's directory (without a
         // journal; a durable entity would come back from its journal instead, so it stays).
-        if (Parkable()) Timers.StartSingleTimer("park", ParkTick.Instance, _holder is null ? _timings.IdleParkAfter : _timings.ParkAfter);
+        if (Parkable()) Timers.StartSingleTimer("park", ParkTick.Instance, _lease.Holder is null ? _timings.IdleParkAfter : _timings.ParkAfter);
     }
 
     /// <summary>The whole state fits the packed form: one plain connection (no helper state, no master link), no
     /// expectation of its own or imported, nothing in progress.</summary>
-    private bool Parkable() => !_durable && !_waiting && !_revoking && _published.Count == 0 && _imported is null
+    private bool Parkable() => !_durable && _work == Work.Idle && !_lease.Revoking && _published.Count == 0 && _imported is null
         && _engine.Counters.Expectations == 0 && _engine.Single() is { Helper: CtAlg.None, Extras: null } && _dir is not null;
 
     protected override void PostStop()
     {
         // Also when a revocation ran between the decision to passivate and the stop: whatever is held is kept.
-        if (_parking && _dir is not null && _engine.Single() is Connection c)
+        if (_life == Lifecycle.Parking && _dir is not null && _engine.Single() is Connection c)
         {
             var e = _dir.GetOrAdd(_entityId, _ => new DirEntry());
-            e.Parked = new ParkedConn(ConnImages.Packed(c), _holder, _leaseEpoch, _central);
+            e.Parked = new ParkedConn(ConnImages.Packed(c), _lease.Holder, _lease.Epoch, _lease.IsCentral);
             e.HasState = true;
             Interlocked.Increment(ref _counters.Parked);
         }

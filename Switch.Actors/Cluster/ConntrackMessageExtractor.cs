@@ -15,6 +15,7 @@ public sealed class ConntrackMessageExtractor : IMessageExtractor
     public string? EntityId(object message) => message switch
     {
         CtQuery q => q.EntityId,
+        OpenedQuery o => o.EntityId,
         CtQueryBatch b => b.EntityId,
         LeaseReport r => r.EntityId,
         WakeEntity w => w.EntityId,

@@ -60,12 +60,16 @@ public static class CtWire
         d.SetLabel, new UInt128(d.LabelHi, d.LabelLo), new UInt128(d.LabelMaskHi, d.LabelMaskLo));
 
     /// <summary>Runs a query through <paramref name="engine"/> and builds its answer (a malformed frame is dropped).</summary>
-    public static CtReply Decide(ConntrackEngine engine, CtQuery q)
+    public static CtReply Decide(ConntrackEngine engine, CtQuery q) => Decide(engine, OpenedQuery.Open(q));
+
+    /// <summary>Runs a query opened once on this node through <paramref name="engine"/>.</summary>
+    public static CtReply Decide(ConntrackEngine engine, OpenedQuery o)
     {
-        if (!TryOpen(q, out var packet, out var key))
-            return new CtReply(q.Id, CtWireVerdict.Drop, "malformed", Array.Empty<ulong>(), null, 0);
-        var outcome = engine.Execute(ref packet, ref key, FromWire(q.Request));
-        return new CtReply(q.Id, (byte)outcome.Verdict, outcome.DropReason, Words(key), null, 0);
+        if (o.Packet is not { } packet)
+            return new CtReply(o.Query.Id, CtWireVerdict.Drop, "malformed", Array.Empty<ulong>(), null, 0);
+        var key = o.Key;
+        var outcome = engine.Execute(ref packet, ref key, FromWire(o.Query.Request));
+        return new CtReply(o.Query.Id, (byte)outcome.Verdict, outcome.DropReason, Words(key), null, 0);
     }
 
     /// <summary>Rebuilds the packet and key an entity tracks from a query.</summary>

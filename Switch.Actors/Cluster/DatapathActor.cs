@@ -54,7 +54,9 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
         _regionName = regionName;
         _shards = shards;
         _settings = settings ?? ConntrackSettings.Default;
-        _ct = new ClusterConntrack(() => ClusterSharding.Get(system).ShardRegion(regionName), Self, shards, timeout: ctTimeout,
+        var self = Self;
+        IActorRef? region = null;
+        _ct = new ClusterConntrack(m => (region ??= ClusterSharding.Get(system).ShardRegion(regionName)).Tell(m, self), m => self.Tell(m), shards, timeout: ctTimeout,
             clock: clock, settings: settings, leases: leases, durableReports: durable);
         _dp = new Switch.Core.Datapath.Datapath(null, clock, _ct);
         foreach (var p in ports) _dp.AddPort(p);
@@ -102,7 +104,7 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 break;
             }
             case LeaseRevoke rv:
-                _ct.OnRevoke(rv, Sender);
+                Sender.Tell(_ct.OnRevoke(rv), Self);
                 break;
             case LeaseReportAck a:
                 _ct.OnReportAck(a, _dp);

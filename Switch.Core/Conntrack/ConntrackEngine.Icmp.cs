@@ -75,6 +75,19 @@ public sealed partial class ConntrackEngine
         return TryKey(in v, zone, out ck, out _);
     }
 
+    /// <summary>The expectation key a new TCP/UDP packet would match (what <c>TrackNew</c> looks up): zone, protocol,
+    /// addresses, destination port, from the same L4 view. False for anything else (non-IP, fragments, other protocols).</summary>
+    public static bool ExpectKeyOf(ReadOnlySpan<byte> frame, in FlowKey key, ushort zone, out ExpectKey ek)
+    {
+        ek = default;
+        if (!key.IsIp || key.NwFrag != 0 || key.L3Ofs < 0) return false;
+        if (!L4View.Read(frame, in key, verify: false, out var v) || v.Proto is not (IpProtos.Tcp or IpProtos.Udp)) return false;
+        ek = ExpectKeyOf(in v, zone);
+        return true;
+    }
+
+    internal static ExpectKey ExpectKeyOf(in L4View v, ushort zone) => new(zone, v.Proto, v.IsV6, v.Src, v.Dst, v.DstPort);
+
     /// <summary>The tuple of the packet an ICMP error quotes (nf_ct_get_tuplepr on the inner header).
     /// A non-first fragment or a header cut before the ports cannot be tracked.</summary>
     internal static bool QuotedTuple(ReadOnlySpan<byte> q, bool isV6, out CtTuple t)

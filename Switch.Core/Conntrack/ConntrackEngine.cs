@@ -239,7 +239,7 @@ public sealed partial class ConntrackEngine : IConntrack
         if (v.IsIcmp && !fromA) return Invalid(ref key, zone);
         Expectation? exp = null;
         if (_expect.Count != 0 && v.Proto is IpProtos.Tcp or IpProtos.Udp)
-            _expect.TryGet(new ExpectKey(zone, v.Proto, v.IsV6, v.Src, v.Dst, v.DstPort), now, out exp);
+            _expect.TryGet(ExpectKeyOf(in v, zone), now, out exp);
 
         var timeouts = TimeoutsFor(zone);
         Connection c;

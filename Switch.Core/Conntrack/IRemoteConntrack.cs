@@ -11,14 +11,31 @@ public interface IRemoteConntrack
 {
     void Submit(CtCall call);
 
-    /// <summary>Decides the packet at once when this node can (a connection lent to it); false sends it to
-    /// <see cref="Submit"/>.</summary>
-    bool TryDecide(ref Packet packet, ref FlowKey key, in CtRequest request, out CtOutcome outcome)
-    {
-        outcome = default;
-        return false;
-    }
+    /// <summary>Decides the packet at once when this node can (a connection lent to it). <see cref="LocalVerdict.MustAsk"/>
+    /// sends it to <see cref="Submit"/>; <see cref="LocalVerdict.DecidedPendingDurability"/> hands it to
+    /// <see cref="AwaitDurability"/>, which resumes it once the change it made is durable.</summary>
+    LocalDecision TryDecide(ref Packet packet, ref FlowKey key, in CtRequest request) => default;
+
+    /// <summary>A packet decided here whose decision changed durable state: it resumes (with the decision's outcome)
+    /// once that change is durable.</summary>
+    void AwaitDurability(CtCall call, in LocalDecision decision) =>
+        throw new InvalidOperationException("this conntrack never defers a local decision");
 }
+
+/// <summary>What <see cref="IRemoteConntrack.TryDecide"/> did.</summary>
+public enum LocalVerdict : byte
+{
+    /// <summary>Not decided here: the packet goes to its entity.</summary>
+    MustAsk,
+    /// <summary>Decided here: the packet goes on now with <see cref="LocalDecision.Outcome"/>.</summary>
+    Decided,
+    /// <summary>Decided here, but the decision changed durable state: the packet waits until that is durable.</summary>
+    DecidedPendingDurability,
+}
+
+/// <summary>A local decision: the verdict, the outcome when decided, and (pending durability) what must become durable
+/// first, which only the conntrack that decided reads.</summary>
+public readonly record struct LocalDecision(LocalVerdict Verdict, CtOutcome Outcome = default, object? Durability = null);
 
 /// <summary>One ct action waiting for its answer. <see cref="Continuation"/> belongs to the datapath.</summary>
 public sealed class CtCall

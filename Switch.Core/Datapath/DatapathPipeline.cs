@@ -179,17 +179,18 @@ public sealed partial class Datapath
         Counters.CtExecutions++;
         if (_remote is not null)
         {
-            if (_remote.TryDecide(ref packet, ref key, in req, out var local))
+            var local = _remote.TryDecide(ref packet, ref key, in req);
+            ctx.PendingIsLast = isLast;
+            if (local.Verdict == LocalVerdict.Decided)
             {
-                ctx.PendingIsLast = isLast;
-                AfterCt(ctx, ct, packet, key, local);
+                AfterCt(ctx, ct, packet, key, local.Outcome);
                 return;
             }
             ctx.PendingAction = ct;
-            ctx.PendingIsLast = isLast;
             ctx.Pending = new CtCall(packet, key, req, ctx);
             PendingCt++;
-            _remote.Submit(ctx.Pending);
+            if (local.Verdict == LocalVerdict.DecidedPendingDurability) _remote.AwaitDurability(ctx.Pending, in local);
+            else _remote.Submit(ctx.Pending);
             return;
         }
         if (_conntrack is null) { Drop(ctx, "ct_unavailable"); ctx.Stack.Clear(); return; }
