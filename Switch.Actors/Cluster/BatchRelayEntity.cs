@@ -119,6 +119,34 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
             case Sweep:
                 SweepIdle();
                 break;
+            case ClaimState c:
+            {
+                // A starting entity takes back what it parked (passivated, or born lent here); the entry stays marked
+                // as holding until the entity says otherwise.
+                ParkedConn? parked = null;
+                if (_dir.TryGetValue(c.EntityId, out var e) && e.Parked is { } p)
+                {
+                    parked = p;
+                    e.Parked = null;
+                    e.HasState = true;
+                }
+                Sender.Tell(new Claimed(parked));
+                break;
+            }
+            case EntitySettled st:
+                if (_dir.TryGetValue(st.EntityId, out var entry))
+                {
+                    entry.HasState = st.Holds;
+                    entry.Outstanding = Math.Max(0, entry.Outstanding - st.Handled);
+                }
+                break;
+            case EntityParked ep:
+            {
+                var e = _dir.GetOrAdd(ep.EntityId, _ => new DirEntry());
+                e.Parked = ep.Parked;
+                e.HasState = true;
+                break;
+            }
             default:
                 Unhandled(message);
                 break;
@@ -151,7 +179,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         _dir.TryGetValue(q.EntityId, out var e);
         // Parsed once on this node: the gate's expectation check and decision, or the entity, use this.
         var o = OpenedQuery.Open(q);
-        if ((e is not null && (Volatile.Read(ref e.Outstanding) > 0 || e.HasState)) || (_durable && _held.Contains(q.EntityId))
+        if ((e is not null && (e.Outstanding > 0 || e.HasState)) || (_durable && _held.Contains(q.EntityId))
             || (q.Request.Commit && (_durable || !q.WantsLease || q.Request.Alg != 0)) || MayBeExpected(o))
         {
             Forward(q.EntityId, o, Sender);
@@ -167,12 +195,12 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     /// <summary>No entity of this id holds anything or has anything on its way: a commit would create a connection.</summary>
     private bool IsNew(string entityId) =>
         !(_durable && _held.Contains(entityId)) && !_holding.ContainsKey(entityId)
-        && (!_dir.TryGetValue(entityId, out var e) || (!e.HasState && Volatile.Read(ref e.Outstanding) == 0 && e.Parked is null));
+        && (!_dir.TryGetValue(entityId, out var e) || (!e.HasState && e.Outstanding == 0 && e.Parked is null));
 
     /// <summary>Hands a query or report to its entity, counted outstanding until the entity has handled it.</summary>
     private void Forward(string entityId, object message, IActorRef sender)
     {
-        Interlocked.Increment(ref _dir.GetOrAdd(entityId, _ => new DirEntry()).Outstanding);
+        _dir.GetOrAdd(entityId, _ => new DirEntry()).Outstanding++;
         Context.Parent.Tell(message, sender);
     }
 
@@ -197,28 +225,23 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     {
         if (!_gate) { Context.Parent.Forward(r); return; }
         if (_holding.TryGetValue(r.EntityId, out var waiting)) { waiting.Enqueue((r, Sender)); return; }
-        if (!_dir.TryGetValue(r.EntityId, out var e) || (!e.HasState && Volatile.Read(ref e.Outstanding) == 0 && e.Parked is null))
+        if (!_dir.TryGetValue(r.EntityId, out var e) || (!e.HasState && e.Outstanding == 0 && e.Parked is null))
         {
             if (r.AckId != 0) Sender.Tell(new LeaseReportAck(r.AckId));
             return;
         }
-        if (r.AckId == 0 && Volatile.Read(ref e.Outstanding) == 0 && e.Parked is { } p && p.Epoch == r.Epoch && Sender.Equals(p.Holder))
+        if (r.AckId == 0 && e.Outstanding == 0 && e.Parked is { } p && p.Epoch == r.Epoch && Sender.Equals(p.Holder))
         {
+            // Parked, nothing on its way to the entity: the relay owns the state, and applies the report itself.
+            Interlocked.Increment(ref _counters.ReportsHere);
             if (r.Image is null)
             {
-                if (Interlocked.CompareExchange(ref e.Parked, null, p) == p)
-                {
-                    e.HasState = false;
-                    _dir.TryRemove(r.EntityId, out _);
-                    Interlocked.Increment(ref _counters.ReportsHere);
-                    return;
-                }
+                e.Parked = null;
+                e.HasState = false;
+                _dir.TryRemove(r.EntityId, out _);
             }
-            else if (Interlocked.CompareExchange(ref e.Parked, p with { State = ConnImages.Packed(r.Image) }, p) == p)
-            {
-                Interlocked.Increment(ref _counters.ReportsHere);
-                return;
-            }
+            else e.Parked = p with { State = ConnImages.Packed(r.Image) };
+            return;
         }
         Forward(r.EntityId, r, Sender);
     }
@@ -235,7 +258,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         List<string>? released = null;
         foreach (var (id, e) in _dir)
         {
-            if (Volatile.Read(ref e.Outstanding) == 0 && !e.HasState && e.Parked is null)
+            if (e.Outstanding == 0 && !e.HasState && e.Parked is null)
             {
                 // Durable: an entity that holds nothing has forgotten its connection (journaled): off the ledger.
                 if (_held.Remove(id)) (released ??= new List<string>()).Add(id);

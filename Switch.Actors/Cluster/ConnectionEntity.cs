@@ -49,7 +49,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     // Whether the expectation index was consulted for this connection (once, at its first query).
     private bool _consulted;
     /// <summary>What the entity is waiting for, if anything: while not idle every other message is stashed.</summary>
-    private enum Work : byte { Idle, Consulting, Registering }
+    private enum Work : byte { Claiming, Idle, Consulting, Registering }
     /// <summary>Running; stopping because it holds nothing; or passivating with its state parked in the directory.</summary>
     private enum Lifecycle : byte { Running, Stopping, Parking }
     private Work _work;
@@ -57,7 +57,10 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     // The lease (holder, epoch, revoking, central): the protocol's states and transitions live there.
     private readonly LeaseAuthority<IActorRef> _lease = new();
     private IActorRef? _replies;
-    private System.Collections.Concurrent.ConcurrentDictionary<string, DirEntry>? _dir;
+    // The shard's relay (it answered the claim): what this entity handled and holds is told to it, never written.
+    private IActorRef? _relay;
+    private bool? _toldHolds;
+    private int _stashedWhileClaiming;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -88,24 +91,29 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
             case SnapshotOffer { Snapshot: ConnSaved s }: _saved = s; break;
             case ConnSaved s: _saved = s; break;
             case ConnForgotten: _saved = null; break;
-            case RecoveryCompleted: Restore(); break;
+            case RecoveryCompleted:
+                _entityId = Uri.UnescapeDataString(Self.Path.Name);
+                // First the relay: it may keep this entity's parked state, and it is told what the entity handles.
+                string shard = Uri.UnescapeDataString(Context.Parent.Path.Name);
+                Region.Tell(new ClaimState(BatchRelayEntity.EntityId(shard), _entityId), Self);
+                RestoreJournaled();
+                break;
         }
     }
 
-    /// <summary>A connection journaled before its node died comes back here (remember-entities restarts it).</summary>
-    private void Restore()
+    /// <summary>Passivated (or born, in the relay) with its connection's state kept in memory: back from it, no journal
+    /// read (clusters without a journal only).</summary>
+    private void Unpark(ParkedConn parked)
     {
-        _entityId = Uri.UnescapeDataString(Self.Path.Name);
-        _dir = ShardDirectory.Get(Context.System).Shard(Uri.UnescapeDataString(Context.Parent.Path.Name));
-        if (_dir.TryGetValue(_entityId, out var entry) && Interlocked.Exchange(ref entry.Parked, null) is { } parked)
-        {
-            // Passivated (or born, in the relay) while its connection was lent: back from memory, no journal read.
-            _engine.Adopt(ConnImages.Unpacked(parked.State));
-            _lease.Restore(parked.Holder, parked.Epoch, parked.Central);
-            _consulted = true;
-            ArmTimer();
-            return;
-        }
+        _engine.Adopt(ConnImages.Unpacked(parked.State));
+        _lease.Restore(parked.Holder, parked.Epoch, parked.Central);
+        _consulted = true;
+        ArmTimer();
+    }
+
+    /// <summary>A connection journaled before its node died comes back here (remember-entities restarts it).</summary>
+    private void RestoreJournaled()
+    {
         if (_saved is null) return;
         var c = _engine.Restore(_saved.Conn);
         if (c is null)
@@ -147,6 +155,16 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
 
     protected override void OnCommand(object message)
     {
+        if (_work == Work.Claiming)
+        {
+            if (message is not Claimed claimed) { _stashedWhileClaiming++; Stash.Stash(); return; }
+            _relay = Sender;
+            _work = Work.Idle;
+            if (claimed.Parked is { } parked) Unpark(parked);
+            if (_stashedWhileClaiming > 0) Stash.UnstashAll(); // each of them ends with its own StopIfEmpty
+            else StopIfEmpty();
+            return;
+        }
         // A query straight from the region (no gate in front) is opened here: one parse on this node either way.
         if (message is CtQuery raw) message = OpenedQuery.Open(raw);
         if ((_work != Work.Idle || _lease.Revoking) && message is not (Consulted or Answered or LeaseReturn or RevokeTimeout or LeaseReport))
@@ -414,19 +432,24 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
 
     /// <summary>One query (or report) the relay forwarded is handled: the directory learns first whether this entity
     /// holds anything (so "none outstanding and nothing held" is never seen too early).</summary>
-    private void Settle()
+    private void Settle() => TellRelay(handled: 1);
+
+    /// <summary>Tells the relay what this entity holds now (and how many of its forwarded messages it handled): only the
+    /// relay writes the directory. Nothing is sent when nothing changed.</summary>
+    private void TellRelay(int handled)
     {
-        if (_dir is null || !_dir.TryGetValue(_entityId, out var e)) return;
-        e.HasState = Holds();
-        Interlocked.Decrement(ref e.Outstanding);
+        bool holds = Holds();
+        if (_relay is null || (handled == 0 && _toldHolds == holds)) return;
+        _toldHolds = holds;
+        _relay.Tell(new EntitySettled(_entityId, handled, holds), Self);
     }
 
     private bool Holds() => _work != Work.Idle || _lease.Holds || _engine.Count > 0 || _engine.Counters.Expectations > 0;
 
     private void StopIfEmpty()
     {
-        // Keep the directory true to what this entity holds (the relay and the counts read it).
-        if (_dir is not null && _dir.TryGetValue(_entityId, out var entry)) entry.HasState = Holds();
+        // Keep the relay's directory true to what this entity holds (the gate and the counts read it).
+        TellRelay(handled: 0);
         if (_life != Lifecycle.Running) return;
         if (!Holds())
         {
@@ -442,16 +465,15 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     /// <summary>The whole state fits the packed form: one plain connection (no helper state, no master link), no
     /// expectation of its own or imported, nothing in progress.</summary>
     private bool Parkable() => !_durable && _work == Work.Idle && !_lease.Revoking && _published.Count == 0 && _imported is null
-        && _engine.Counters.Expectations == 0 && _engine.Single() is { Helper: CtAlg.None, Extras: null } && _dir is not null;
+        && _engine.Counters.Expectations == 0 && _engine.Single() is { Helper: CtAlg.None, Extras: null } && _relay is not null;
 
     protected override void PostStop()
     {
         // Also when a revocation ran between the decision to passivate and the stop: whatever is held is kept.
-        if (_life == Lifecycle.Parking && _dir is not null && _engine.Single() is Connection c)
+        if (_life == Lifecycle.Parking && _relay is not null && _engine.Single() is Connection c)
         {
-            var e = _dir.GetOrAdd(_entityId, _ => new DirEntry());
-            e.Parked = new ParkedConn(ConnImages.Packed(c), _lease.Holder, _lease.Epoch, _lease.IsCentral);
-            e.HasState = true;
+            // Told before the shard starts the next incarnation, whose claim therefore finds it.
+            _relay.Tell(new EntityParked(_entityId, new ParkedConn(ConnImages.Packed(c), _lease.Holder, _lease.Epoch, _lease.IsCentral)), Self);
             Interlocked.Increment(ref _counters.Parked);
         }
         base.PostStop();

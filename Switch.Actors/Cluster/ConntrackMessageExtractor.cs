@@ -19,6 +19,7 @@ public sealed class ConntrackMessageExtractor : IMessageExtractor
         CtQueryBatch b => b.EntityId,
         LeaseReport r => r.EntityId,
         WakeEntity w => w.EntityId,
+        ClaimState c => c.RelayId,
         DumpEntity d => d.EntityId,
         FlushEntity f => f.EntityId,
         ExpectRegister r => r.EntityId,

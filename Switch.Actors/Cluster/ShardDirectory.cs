@@ -7,8 +7,11 @@ namespace Switch.Actors.Cluster;
 /// <summary>
 /// Per node, per shard: which connection entities hold something, so that a shard's relay answers lookups of
 /// tuples with no committed connection itself, without starting an entity (a scan or a SYN flood makes no actors),
-/// and so that a delegated connection's entity can passivate and come back with its state. Entries are created and
-/// removed by the shard's relay only (single-threaded per shard); an entity updates its entry's fields.
+/// and so that a delegated connection's entity can passivate and come back with its state.
+/// Each shard's entries belong to that shard's relay (<see cref="BatchRelayEntity"/>): only it writes them, on its own
+/// thread. Entities never touch them; they tell the relay what changed (<see cref="EntitySettled"/>,
+/// <see cref="EntityParked"/>) and take their parked state back from it by message (<see cref="ClaimState"/>).
+/// Other actors (dumps, metrics, counts) only read, and what they read is a moment's view, never a decision's input.
 /// </summary>
 public sealed class ShardDirectory : IExtension
 {
@@ -64,10 +67,11 @@ public sealed class ShardDirectoryProvider : ExtensionIdProvider<ShardDirectory>
 }
 
 /// <summary>
-/// One connection entity's entry. <see cref="Outstanding"/>: queries the relay forwarded and the entity has not yet
-/// answered; <see cref="HasState"/>: the entity holds a connection, expectation or lease (set before it counts an
-/// answer, so Outstanding = 0 and !HasState together mean "nothing there"); <see cref="Parked"/>: the compact state of
-/// a passivated entity whose connection is lent.
+/// One connection entity's entry, written by its shard's relay only. <see cref="Outstanding"/>: messages the relay
+/// forwarded that the entity has not reported handled; <see cref="HasState"/>: the entity holds a connection,
+/// expectation or lease (as its last <see cref="EntitySettled"/> said, which also counts what it handled, so
+/// Outstanding = 0 and !HasState together mean "nothing there"); <see cref="Parked"/>: the compact state of a
+/// passivated (or born-lent) entity, until the entity claims it back.
 /// </summary>
 public sealed class DirEntry
 {
@@ -75,6 +79,20 @@ public sealed class DirEntry
     public volatile bool HasState;
     public volatile ParkedConn? Parked;
 }
+
+/// <summary>A connection entity that starts asks its shard's relay (through the region) for the state it parked: the
+/// relay answers <see cref="Claimed"/> (its sender is the relay, which the entity reports to from then on).</summary>
+public sealed record ClaimState(string RelayId, string EntityId);
+
+/// <summary>The relay's answer to <see cref="ClaimState"/>: the parked state, or null; the relay's entry keeps
+/// <c>HasState</c> until the entity says otherwise.</summary>
+public sealed record Claimed(ParkedConn? Parked);
+
+/// <summary>Entity → its relay: it handled <paramref name="Handled"/> forwarded messages and now holds something or not.</summary>
+public sealed record EntitySettled(string EntityId, int Handled, bool Holds);
+
+/// <summary>Entity → its relay, as it stops passivated: the state to keep for its next start.</summary>
+public sealed record EntityParked(string EntityId, ParkedConn Parked);
 
 /// <summary>What a passivated entity keeps in memory: the connection's whole state packed in one array
 /// (<see cref="ConnImages.Packed"/>: 10 words, 19 for TCP), the lease (holder, epoch) and whether the connection proved asymmetric.
