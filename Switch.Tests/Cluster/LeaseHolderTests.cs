@@ -65,6 +65,16 @@ public class LeaseHolderTests
         public byte[] Tags() => Out.Sent.Select(f => f.Data[^1]).ToArray();
     }
 
+    /// <summary>One datagram asked and answered with a lease (epoch 5): the lease is active.</summary>
+    private static (Harness H, CtQuery Q) Lent(bool durable = false)
+    {
+        var h = new Harness(durable);
+        h.Send(1);
+        var q = h.Sent().Queries.Single();
+        h.Answer(q, epoch: 5);
+        return (h, q);
+    }
+
     /// <summary>Ordering rule 1: the holder decides locally only once none of its queries to the entity is out; the
     /// packets that arrive meanwhile are parked, then decided here in arrival order.</summary>
     [Fact]
@@ -102,10 +112,7 @@ public class LeaseHolderTests
     [Fact]
     public void A_revoke_returns_the_latest_state_only_for_the_current_epoch()
     {
-        var h = new Harness();
-        h.Send(1);
-        var q = h.Sent().Queries.Single();
-        h.Answer(q, epoch: 5);
+        var (h, q) = Lent();
         Assert.Equal(1, h.Ct.LeasesHeld);
         h.Send(2, reply: true); // decided here: the connection has seen its reply
         var sent = h.Sent();
@@ -133,10 +140,7 @@ public class LeaseHolderTests
     [Fact]
     public void A_lease_whose_connection_expired_here_is_returned_gone()
     {
-        var h = new Harness();
-        h.Send(1);
-        var q = h.Sent().Queries.Single();
-        h.Answer(q, epoch: 5);
+        var (h, q) = Lent();
         h.Clock.Advance(TimeSpan.FromMinutes(10));
         var back = h.Ct.OnRevoke(new LeaseRevoke(q.EntityId, 5));
         Assert.True(back.Gone);
@@ -146,9 +150,7 @@ public class LeaseHolderTests
     [Fact]
     public void Leases_granted_by_a_departed_member_end_and_its_connections_are_asked_again()
     {
-        var h = new Harness();
-        h.Send(1);
-        h.Answer(h.Sent().Queries.Single(), epoch: 5);
+        var (h, _) = Lent();
         h.Ct.DropLeasesFrom(new Address("akka.ssl.tcp", "dswitch", "127.0.0.1", 4054)); // another member: no effect
         Assert.Equal(1, h.Ct.LeasesHeld);
         h.Ct.DropLeasesFrom(Grantor);
@@ -164,9 +166,7 @@ public class LeaseHolderTests
     [Fact]
     public void A_durable_holders_packet_waits_for_the_journal_of_the_change_it_made()
     {
-        var h = new Harness(durable: true);
-        h.Send(1);
-        h.Answer(h.Sent().Queries.Single(), epoch: 5);
+        var (h, _) = Lent(durable: true);
         h.Send(2, reply: true);
         var (queries, reports) = h.Sent();
         Assert.Empty(queries);
