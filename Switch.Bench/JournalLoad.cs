@@ -216,7 +216,7 @@ public static class JournalLoad
     private sealed class JournalWriter : UntypedPersistentActor
     {
         private readonly WriterRun _run;
-        private readonly ConnRecord _rec;
+        private readonly ConnImage _rec;
         private long _started;
 
         public JournalWriter(string persistenceId, WriterRun run, int i)
@@ -224,8 +224,8 @@ public static class JournalLoad
             PersistenceId = persistenceId;
             _run = run;
             long now = SystemClock.Instance.NowUs;
-            _rec = new ConnRecord(1, 17, false, 0, ClusterLoad.Client(40, i), 0, 0x0A80_0001, ClusterLoad.ClientPort(i), 53,
-                true, 0x0a, 0, 0, 0, 0, 0, now, now + 30_000_000);
+            _rec = ConnImage.Of(1, 17, false, ClusterLoad.Client(40, i), 0x0A80_0001, ClusterLoad.ClientPort(i), 53,
+                true, 0x0a, 0, 0, 0, 0, now, now + 30_000_000);
         }
 
         public override string PersistenceId { get; }
@@ -236,7 +236,7 @@ public static class JournalLoad
         {
             if (message is not Next) return;
             _started = Stopwatch.GetTimestamp();
-            Persist(new ConnSaved(_rec with { ExpiresUs = _rec.ExpiresUs + LastSequenceNr }, Array.Empty<ExpectData>(), SystemClock.Instance.NowUs), _ =>
+            Persist(new ConnSaved(_rec.WithExpiresUs(_rec.ExpiresUs + LastSequenceNr), Array.Empty<ExpectData>(), SystemClock.Instance.NowUs), _ =>
             {
                 _run.Record(_started);
                 if (!_run.Stopped) Self.Tell(Next.Instance);

@@ -13,6 +13,14 @@ public sealed class SystemClock : IClock
     public long NowUs => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 }
 
+/// <summary>Real elapsed time that never jumps (not wall time: its zero is arbitrary), for deadlines that must hold
+/// whatever the connection clock does (replay moves that one by capture timestamps).</summary>
+public sealed class MonotonicClock : IClock
+{
+    public static readonly MonotonicClock Instance = new();
+    public long NowUs => System.Diagnostics.Stopwatch.GetTimestamp() / (System.Diagnostics.Stopwatch.Frequency / 1_000_000);
+}
+
 /// <summary>A clock that moves only when told: tests, and replay (which follows capture timestamps).</summary>
 public sealed class ManualClock : IClock
 {

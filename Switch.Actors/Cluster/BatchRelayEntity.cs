@@ -212,13 +212,13 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         bool lendable = reply.Verdict == CtWireVerdict.Continue && c.Helper == CtAlg.None && c.Extras is null;
         var image = ConnImages.From(c);
         long epoch = lendable ? Random.Shared.NextInt64(1, long.MaxValue) : 0;
-        _dir[entityId] = new DirEntry { HasState = true, Parked = new ParkedConn(ConnImages.Packed(image), lendable ? Sender : null, epoch, false) };
+        _dir[entityId] = new DirEntry { HasState = true, Parked = new ParkedConn(image, lendable ? Sender : null, epoch, false) };
         Interlocked.Increment(ref _counters.CommittedHere);
         if (!lendable) return reply;
         return reply with { Lease = new LeaseGrant(epoch, image) };
     }
 
-    /// <summary>A holder's report: applied to the packed state when its entity is parked with nothing on its way to it
+    /// <summary>A holder's report: applied to the parked image when its entity is parked with nothing on its way to it
     /// (atomically against the entity taking the state back); dropped when the entity holds nothing at all (the lease
     /// it describes is over); otherwise forwarded, counted like a query until the entity has handled it.</summary>
     private void Report(LeaseReport r)
@@ -240,7 +240,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                 e.HasState = false;
                 _dir.TryRemove(r.EntityId, out _);
             }
-            else e.Parked = p with { State = ConnImages.Packed(r.Image) };
+            else e.Parked = p with { Image = r.Image };
             return;
         }
         Forward(r.EntityId, r, Sender);
@@ -264,7 +264,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                 if (_held.Remove(id)) (released ??= new List<string>()).Add(id);
                 _dir.TryRemove(id, out _);
             }
-            else if (e.Parked is { } p && ConnImages.PackedExpiresUs(p.State) <= now) Context.Parent.Tell(new WakeEntity(id));
+            else if (e.Parked is { } p && p.Image.ExpiresUs <= now) Context.Parent.Tell(new WakeEntity(id));
         }
         if (released is not null) _ledger?.Tell(new RelayLedger.Release(released.ToArray()));
     }

@@ -23,6 +23,8 @@ public sealed class ClusterConntrack : IRemoteConntrack
     private readonly Action<object> _toRegion;
     private readonly Action<object> _toSelf;
     private readonly IClock _clock;
+    /// <summary>Real time for answers that are overdue (the connection clock may follow a capture).</summary>
+    private readonly IClock _deadlines;
     private readonly int _maxPending;
     private readonly long _timeoutUs;
     private readonly bool _wantsLeases;
@@ -67,7 +69,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     }
 
     public ClusterConntrack(Action<object> toRegion, Action<object> toSelf, int shards, int maxPending = 65536, TimeSpan? timeout = null,
-        IClock? clock = null, ConntrackSettings? settings = null, bool leases = true, bool durableReports = false)
+        IClock? clock = null, ConntrackSettings? settings = null, bool leases = true, bool durableReports = false, IClock? deadlines = null)
     {
         _durableReports = durableReports;
         _shards = shards;
@@ -76,6 +78,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         _maxPending = maxPending;
         _timeoutUs = (long)(timeout ?? TimeSpan.FromSeconds(5)).TotalMicroseconds;
         _clock = clock ?? SystemClock.Instance;
+        _deadlines = deadlines ?? MonotonicClock.Instance;
         _wantsLeases = leases;
         _local = new ConntrackEngine(_clock, settings);
     }
@@ -116,7 +119,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (decision.Verdict != LocalVerdict.DecidedPendingDurability || decision.Durability is not LeaseReport report)
             throw new InvalidOperationException("AwaitDurability takes a decision pending durability, with its report");
         long ackId = ++_nextId;
-        _pending[ackId] = new InFlight(call, NowUs(), report.EntityId, decision.Outcome);
+        _pending[ackId] = new InFlight(call, _deadlines.NowUs, report.EntityId, decision.Outcome);
         Send(report with { AckId = ackId });
     }
 
@@ -145,10 +148,9 @@ public sealed class ClusterConntrack : IRemoteConntrack
             l.Replace(next);
             return Changed(l, next);
         }
-        bool changed = (byte)c.Status != l.RStatus || (byte)c.Tcp.State != l.RTcpState || c.Mark != l.RMark
-            || c.Label != l.RLabel || c.OrigIsA != l.ROrigIsA; // a replaced entry shows as Dying above
-        if (changed) return Changed(l, c);
-        if (c.ExpiresUs - l.RExpiresUs > (l.RExpiresUs - l.ReportedAtUs) / 2) Report(l, c); // a timer checkpoint: no wait
+        if (!ConnImages.SameClass(c, l.Reported!)) return Changed(l, c); // a replaced entry shows as Dying above
+        long known = l.Reported!.ExpiresUs;
+        if (c.ExpiresUs - known > (known - l.ReportedAtUs) / 2) Report(l, c); // a timer checkpoint: no wait
         return null;
     }
 
@@ -169,7 +171,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         if (c is not null)
         {
             image = ConnImages.From(c);
-            l.Snap(image.Conn, _clock.NowUs);
+            l.Snap(image, _clock.NowUs);
         }
         ReportsSent++;
         return new LeaseReport(l.EntityId, l.Epoch, image);
@@ -202,7 +204,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
             _toSelf(new Refuse(id, call, ClusterLimits.PacketTooLarge));
             return;
         }
-        _pending[id] = new InFlight(call, NowUs(), entity);
+        _pending[id] = new InFlight(call, _deadlines.NowUs, entity);
         if (_pending.Count > _maxPending)
         {
             // Answered through the mailbox: the datapath is inside Submit and must not be re-entered.
@@ -399,7 +401,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     public int ExpireOverdue(Switch.Core.Datapath.Datapath dp)
     {
         ExpireLocal();
-        long now = NowUs();
+        long now = _deadlines.NowUs;
         var overdue = _pending.Where(kv => now - kv.Value.SentUs > _timeoutUs).Select(kv => kv.Key).ToList();
         foreach (var id in overdue)
         {
@@ -432,5 +434,4 @@ public sealed class ClusterConntrack : IRemoteConntrack
         dp.Resume(call, outcome);
     }
 
-    private static long NowUs() => Environment.TickCount64 * 1000;
 }

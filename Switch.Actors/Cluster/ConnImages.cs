@@ -1,60 +1,67 @@
-using Switch.Core.Conntrack;
 using Switch.Contracts.Cluster;
+using Switch.Core.Conntrack;
+using Switch.Core.Packets;
 
 namespace Switch.Actors.Cluster;
 
-/// <summary>Between an engine's <see cref="Connection"/> and its whole-state image (record + TCP tracker words).</summary>
+/// <summary>The one place between an engine's <see cref="Connection"/> and its <see cref="ConnImage"/> (wire,
+/// journal, parking).</summary>
 public static class ConnImages
 {
-    public static ConnImage From(Connection c) => new(ConnRecords.From(c), Pack(in c.Tcp));
+    /// <summary>The connection's whole state; the tracker words only for TCP (other protocols have none).</summary>
+    public static ConnImage From(Connection c)
+    {
+        var k = c.Key;
+        return ConnImage.Of(k.Zone, k.Proto, k.IsV6, k.AddrA, k.AddrB, k.PortA, k.PortB, c.OrigIsA, (byte)c.Status, (byte)c.Helper,
+            (byte)c.Tcp.State, c.Mark, c.Label, c.CreatedUs, c.ExpiresUs, k.Proto == IpProtos.Tcp ? Pack(in c.Tcp) : null);
+    }
 
-    /// <summary>The connection the image describes, windows and all (unlike a journal record, nothing is re-learned).</summary>
+    /// <summary>The connection the image describes. With tracker words the windows come back as they were; without
+    /// (a journaled image) both sides are marked be-liberal with no history, and the next segment each way re-learns
+    /// them (Linux's mid-stream pickup).</summary>
     public static Connection ToConnection(ConnImage image, TimeoutTable timeouts)
     {
-        var c = ConnRecords.ToConnection(image.Conn, timeouts);
-        if (image.Tcp.Length == TcpWords) c.Tcp = Unpack(image.Tcp);
+        var key = new ConnKey(image.Zone, image.Proto, image.IsV6, image.AddrA, image.AddrB, image.PortA, image.PortB);
+        var c = new Connection(in key, image.OrigIsA, timeouts, image.CreatedUs)
+        {
+            Status = (ConnStatus)image.Status & ~ConnStatus.Dying,
+            Helper = (CtAlg)image.Helper,
+            Mark = image.Mark,
+            Label = image.Label,
+            ExpiresUs = image.ExpiresUs,
+        };
+        var tracker = image.Tracker();
+        if (tracker.Length == ConnImage.TrackerWords) c.Tcp = Unpack(tracker);
+        else
+        {
+            c.Tcp.State = (TcpState)image.TcpState;
+            c.Tcp.Orig.Flags = c.Tcp.Reply.Flags = TcpPeerFlags.SackPerm | TcpPeerFlags.BeLiberal;
+            c.Tcp.LastIndex = TcpIndex.None;
+        }
         return c;
     }
 
+    /// <summary>True when the entity, knowing <paramref name="known"/>, has heard all of <paramref name="c"/>'s class
+    /// (see <see cref="ConnImage.SameClass"/>), read without building an image (a lease holder asks it per packet).</summary>
+    public static bool SameClass(Connection c, ConnImage known) =>
+        (byte)c.Status == known.Status && (byte)c.Tcp.State == known.TcpState && (byte)c.Helper == known.Helper
+        && c.Mark == known.Mark && c.Label == known.Label && c.OrigIsA == known.OrigIsA;
+
+    /// <summary>Puts back a journaled connection (see <see cref="ConntrackEngine.Restore"/>).</summary>
+    internal static Connection? Restore(this ConntrackEngine engine, ConnImage image) =>
+        engine.Restore(ToConnection(image.Durable(), engine.TimeoutsFor(image.Zone)));
+
     /// <summary>Puts the image's connection into <paramref name="engine"/> (see <see cref="ConntrackEngine.Adopt"/>).</summary>
     internal static Connection? Adopt(this ConntrackEngine engine, ConnImage image) =>
-        engine.Adopt(ToConnection(image, engine.TimeoutsFor(image.Conn.Zone)));
+        engine.Adopt(ToConnection(image, engine.TimeoutsFor(image.Zone)));
 
     /// <summary>The dump-conntrack line of an image, formatted by <paramref name="engine"/>'s clock and timeouts.</summary>
     internal static string? FormatImage(this ConntrackEngine engine, ConnImage image) =>
-        engine.Format(ToConnection(image, engine.TimeoutsFor(image.Conn.Zone)));
-
-    private const int TcpWords = 9, RecordWords = 10;
-
-    /// <summary>The whole state in one array (record fields packed, then the TCP words): a passivated entity's memory.</summary>
-    public static ulong[] Packed(Connection c) =>
-        Packed(ConnRecords.From(c), c.Key.Proto == Switch.Core.Packets.IpProtos.Tcp ? Pack(in c.Tcp) : null);
-
-    /// <summary>An image (a holder's report) packed the same way.</summary>
-    public static ulong[] Packed(ConnImage image) =>
-        Packed(image.Conn, image.Conn.Proto == Switch.Core.Packets.IpProtos.Tcp && image.Tcp.Length == TcpWords ? image.Tcp : null);
-
-    private static ulong[] Packed(ConnRecord r, ulong[]? tcp)
-    {
-        // Only TCP has tracker state: other protocols keep the record words alone.
-        var w = new ulong[RecordWords + (tcp is null ? 0 : TcpWords)];
-        w[0] = r.Zone | (ulong)r.Proto << 16 | (ulong)r.PortA << 24 | (ulong)r.PortB << 40 | (r.IsV6 ? 1UL << 56 : 0) | (r.OrigIsA ? 1UL << 57 : 0);
-        w[1] = r.Status | (ulong)r.Helper << 8 | (ulong)r.TcpState << 16 | (ulong)r.Mark << 32;
-        w[2] = r.AHi; w[3] = r.ALo; w[4] = r.BHi; w[5] = r.BLo; w[6] = r.LabelHi; w[7] = r.LabelLo;
-        w[8] = (ulong)r.CreatedUs; w[9] = (ulong)r.ExpiresUs;
-        tcp?.CopyTo(w, RecordWords);
-        return w;
-    }
-
-    public static ConnImage Unpacked(ulong[] w) => new(new ConnRecord((ushort)w[0], (byte)(w[0] >> 16), (w[0] >> 56 & 1) != 0,
-        w[2], w[3], w[4], w[5], (ushort)(w[0] >> 24), (ushort)(w[0] >> 40), (w[0] >> 57 & 1) != 0, (byte)w[1], (byte)(w[1] >> 8),
-        (byte)(w[1] >> 16), (uint)(w[1] >> 32), w[6], w[7], (long)w[8], (long)w[9]), w[RecordWords..]);
-
-    public static long PackedExpiresUs(ulong[] w) => (long)w[9];
+        engine.Format(ToConnection(image, engine.TimeoutsFor(image.Zone)));
 
     private static ulong[] Pack(in TcpTrack t)
     {
-        var w = new ulong[TcpWords];
+        var w = new ulong[ConnImage.TrackerWords];
         PackPeer(in t.Orig, w, 0);
         PackPeer(in t.Reply, w, 3);
         w[6] = ((ulong)t.LastSeq << 32) | t.LastAck;
@@ -63,7 +70,7 @@ public static class ConnImages
         return w;
     }
 
-    private static TcpTrack Unpack(ulong[] w)
+    private static TcpTrack Unpack(ReadOnlySpan<ulong> w)
     {
         var t = new TcpTrack();
         UnpackPeer(ref t.Orig, w, 0);
@@ -82,7 +89,7 @@ public static class ConnImages
         w[i + 2] = p.Scale | ((ulong)p.Flags << 8);
     }
 
-    private static void UnpackPeer(ref TcpPeer p, ulong[] w, int i)
+    private static void UnpackPeer(ref TcpPeer p, ReadOnlySpan<ulong> w, int i)
     {
         p.End = (uint)(w[i] >> 32); p.MaxEnd = (uint)w[i];
         p.MaxWin = (uint)(w[i + 1] >> 32); p.MaxAck = (uint)w[i + 1];

@@ -105,7 +105,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
     /// read (clusters without a journal only).</summary>
     private void Unpark(ParkedConn parked)
     {
-        _engine.Adopt(ConnImages.Unpacked(parked.State));
+        _engine.Adopt(parked.Image);
         _lease.Restore(parked.Holder, parked.Epoch, parked.Central);
         _consulted = true;
         ArmTimer();
@@ -325,11 +325,11 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         var c = _engine.Single();
         if (!_durable || (c is null && _saved is null)) { then(); return; }
         if (c is null) { Forget(then); return; }
-        var rec = ConnRecords.From(c);
+        var rec = ConnImages.From(c).Durable();
         var expectations = _published.Values.ToArray();
         long now = _clock.NowUs;
         long epoch = _lease.JournaledEpoch;
-        bool changed = _saved is null || !ConnRecords.SameClass(_saved.Conn, rec) || _saved.LeaseEpoch != epoch
+        bool changed = _saved is null || !_saved.Conn.SameClass(rec) || _saved.LeaseEpoch != epoch
             || !_saved.Expectations.Select(e => e.DstPort).SequenceEqual(expectations.Select(e => e.DstPort))
             || rec.ExpiresUs - _saved.Conn.ExpiresUs > (_saved.Conn.ExpiresUs - _saved.SavedAtUs) / 2;
         if (!changed) { then(); return; }
@@ -473,7 +473,7 @@ public sealed class ConnectionEntity : UntypedPersistentActor, IWithTimers
         if (_life == Lifecycle.Parking && _relay is not null && _engine.Single() is Connection c)
         {
             // Told before the shard starts the next incarnation, whose claim therefore finds it.
-            _relay.Tell(new EntityParked(_entityId, new ParkedConn(ConnImages.Packed(c), _lease.Holder, _lease.Epoch, _lease.IsCentral)), Self);
+            _relay.Tell(new EntityParked(_entityId, new ParkedConn(ConnImages.From(c), _lease.Holder, _lease.Epoch, _lease.IsCentral)), Self);
             Interlocked.Increment(ref _counters.Parked);
         }
         base.PostStop();

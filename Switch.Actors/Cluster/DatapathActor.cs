@@ -156,8 +156,7 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
                 foreach (var (id, parked) in ShardDirectory.Get(Context.System).ParkedEntries())
                 {
                     ids.Add(id);
-                    var image = ConnImages.Unpacked(parked.State);
-                    if ((d.Zone is null || image.Conn.Zone == d.Zone) && _ct.FormatParked(image) is { } line) lines.Add(line);
+                    if ((d.Zone is null || parked.Image.Zone == d.Zone) && _ct.FormatParked(parked.Image) is { } line) lines.Add(line);
                     if (ids.Count < ParkedDump.PartSize) continue;
                     Sender.Tell(new ParkedDump(ids.ToArray(), lines.ToArray(), false));
                     ids.Clear();

@@ -42,23 +42,30 @@ public sealed class ExpectIndex : IExtension
     /// <summary>This node has copied a member's index (before that every key "may exist").</summary>
     public bool IsSynced => Synced;
 
-    private IEnumerable<ActorSelection> Members() =>
-        Akka.Cluster.Cluster.Get(_system).State.Members.Where(m => m.Status == MemberStatus.Up || m.Status == MemberStatus.WeaklyUp)
+    /// <summary>The other Up members' indexes (this node's own is <see cref="Actor"/>, which alone writes
+    /// <see cref="Entries"/>; everyone else only reads them).</summary>
+    private IEnumerable<ICanTell> Others()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(_system);
+        return cluster.State.Members
+            .Where(m => (m.Status == MemberStatus.Up || m.Status == MemberStatus.WeaklyUp) && !m.Address.Equals(cluster.SelfAddress))
             .Select(m => _system.ActorSelection(new RootActorPath(m.Address) / "user" / ActorName));
+    }
 
-    /// <summary>Adds the key on every Up member; completes when all acknowledged (or after the timeout: a member that
-    /// does not answer is being lost, and its replacement copies a survivor's index when it joins).</summary>
+    /// <summary>Adds the key here and on every other Up member; completes when all acknowledged (or after the timeout:
+    /// a member that does not answer is being lost, and its replacement copies a survivor's index when it joins).</summary>
     public Task PublishAsync(string id, long expiresUs)
     {
-        Entries[id] = expiresUs;
-        var asks = Members().Select(s => s.Ask<IndexAdded>(new IndexAdd(id, expiresUs), AckTimeout)).ToList();
+        var add = new IndexAdd(id, expiresUs);
+        var asks = Others().Append(Actor).Select(s => s.Ask<IndexAdded>(add, AckTimeout)).ToList();
         return Task.WhenAll(asks).ContinueWith(_ => { }, TaskContinuationOptions.ExecuteSynchronously);
     }
 
     public void Remove(string id)
     {
-        Entries.TryRemove(id, out _);
-        foreach (var s in Members()) s.Tell(new IndexRemove(id));
+        var remove = new IndexRemove(id);
+        Actor.Tell(remove, ActorRefs.NoSender);
+        foreach (var s in Others()) s.Tell(remove, ActorRefs.NoSender);
     }
 }
 

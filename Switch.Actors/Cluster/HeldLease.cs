@@ -43,12 +43,9 @@ public sealed class HeldLease
     /// <summary>Packets of the connection that arrived while activating, in arrival order.</summary>
     public Queue<CtCall>? Parked;
 
-    // What the entity last heard (the journaled class and deadline), inline to keep a lease small.
-    public byte RStatus, RTcpState;
-    public bool ROrigIsA;
-    public uint RMark;
-    public UInt128 RLabel;
-    public long RExpiresUs, ReportedAtUs;
+    /// <summary>What the entity last heard (its class and deadline matter), from when (<see cref="ReportedAtUs"/>).</summary>
+    public ConnImage? Reported { get; private set; }
+    public long ReportedAtUs { get; private set; }
 
     /// <summary>An answer to one of this node's older queries carried the lease again: its image is newer.</summary>
     public void Refresh(ConnImage image)
@@ -65,7 +62,7 @@ public sealed class HeldLease
         State = HeldLeaseState.Active;
         Conn = conn;
         conn.Tag = this;
-        Snap(Image!.Conn, nowUs);
+        Snap(Image!, nowUs);
         Image = null;
     }
 
@@ -84,10 +81,10 @@ public sealed class HeldLease
     }
 
     /// <summary>Records what the entity now knows (after a report, or the image activation started from).</summary>
-    public void Snap(ConnRecord r, long nowUs)
+    public void Snap(ConnImage image, long nowUs)
     {
-        RStatus = r.Status; RTcpState = r.TcpState; ROrigIsA = r.OrigIsA; RMark = r.Mark;
-        RLabel = new UInt128(r.LabelHi, r.LabelLo); RExpiresUs = r.ExpiresUs; ReportedAtUs = nowUs;
+        Reported = image;
+        ReportedAtUs = nowUs;
     }
 
     private InvalidOperationException Invalid(string what) => new($"lease {EntityId}: cannot {what} when {State}");

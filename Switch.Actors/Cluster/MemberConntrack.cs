@@ -86,9 +86,8 @@ public static class MemberConntrack
             foreach (var (id, parked) in dir.ParkedEntries())
             {
                 done.Add(id);
-                var image = ConnImages.Unpacked(parked.State);
-                if (d.Zone is ushort z && image.Conn.Zone != z) continue;
-                if (format.FormatImage(image) is { } line) await Add(line);
+                if (d.Zone is ushort z && parked.Image.Zone != z) continue;
+                if (format.FormatImage(parked.Image) is { } line) await Add(line);
             }
             foreach (var chunk in running.Where(id => !done.Contains(id)).Chunk(InFlight))
             {

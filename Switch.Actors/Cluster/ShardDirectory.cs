@@ -94,10 +94,10 @@ public sealed record EntitySettled(string EntityId, int Handled, bool Holds);
 /// <summary>Entity → its relay, as it stops passivated: the state to keep for its next start.</summary>
 public sealed record EntityParked(string EntityId, ParkedConn Parked);
 
-/// <summary>What a passivated entity keeps in memory: the connection's whole state packed in one array
-/// (<see cref="ConnImages.Packed"/>: 10 words, 19 for TCP), the lease (holder, epoch) and whether the connection proved asymmetric.
+/// <summary>What a passivated entity keeps in memory: the connection's whole state (<see cref="ConnImage"/>: 10 words,
+/// 19 for TCP), the lease (holder, epoch) and whether the connection proved asymmetric.
 /// Rebuilt into the entity on its next message, without a journal read.</summary>
-public sealed record ParkedConn(ulong[] State, IActorRef? Holder, long Epoch, bool Central);
+public sealed record ParkedConn(ConnImage Image, IActorRef? Holder, long Epoch, bool Central);
 
 /// <summary>Wakes a passivated entity (its connection's deadline passed while parked).</summary>
 public sealed record WakeEntity(string EntityId);

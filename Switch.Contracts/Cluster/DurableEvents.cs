@@ -6,18 +6,12 @@ namespace Switch.Contracts.Cluster;
 /// </summary>
 public interface IDurableEvent { }
 
-/// <summary>The durable part of one connection: its key, who opened it, status and TCP state class, helper,
-/// mark, label and deadline. Sequence windows are left out: a recovered connection picks them up liberally,
-/// as Linux does for a connection met mid-stream.</summary>
-public sealed record ConnRecord(ushort Zone, byte Proto, bool IsV6, ulong AHi, ulong ALo, ulong BHi, ulong BLo, ushort PortA, ushort PortB,
-    bool OrigIsA, byte Status, byte Helper, byte TcpState, uint Mark, ulong LabelHi, ulong LabelLo, long CreatedUs, long ExpiresUs);
-
-/// <summary>A connection entity's state after a change that matters (commit, TCP state class, mark/label, its
+/// <summary>A connection entity's state after a change that matters (its <see cref="ConnImage.Durable"/> image: commit, TCP state class, mark/label, its
 /// expectations, a timer checkpoint, the lease: which datapath holds it, <see cref="Holder"/> as a serialized actor
 /// path, and its epoch). Each event replaces the previous one; it is also the snapshot. An entity that restarts
 /// (its shard restarted, its node died) knows from it that a node may still decide the connection, and takes the
 /// connection back from that node before deciding anything itself.</summary>
-public sealed record ConnSaved(ConnRecord Conn, ExpectData[] Expectations, long SavedAtUs, string? Holder = null, long LeaseEpoch = 0)
+public sealed record ConnSaved(ConnImage Conn, ExpectData[] Expectations, long SavedAtUs, string? Holder = null, long LeaseEpoch = 0)
     : IDurableEvent;
 
 /// <summary>The connection is gone (teardown, expiry, flush): after it, the entity's events are deleted.</summary>

@@ -4,10 +4,6 @@ namespace Switch.Contracts.Cluster;
 // packets enter one node it lends that node's datapath a lease, and the node decides them locally with the same
 // engine. Protocol and crash points: docs/fast-path.md.
 
-/// <summary>A connection's whole state: its durable record plus the TCP tracker (windows, last-packet memory)
-/// packed into words, so a connection moves between the entity and a lease holder without re-learning windows.</summary>
-public sealed record ConnImage(ConnRecord Conn, ulong[] Tcp) : IClusterMessage;
-
 /// <summary>Carried by an answer: the entity lends (or refreshes) the lease <see cref="Epoch"/> on the connection to the
 /// datapath it answers. The node starts deciding locally once none of its own queries to the entity is in flight.</summary>
 public sealed record LeaseGrant(long Epoch, ConnImage Image) : IClusterMessage;

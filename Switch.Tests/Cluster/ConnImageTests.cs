@@ -3,13 +3,15 @@ using Switch.Actors.Cluster;
 using Switch.Core.Conntrack;
 using Switch.Core.Packets;
 using Switch.Contracts;
+using Switch.Contracts.Cluster;
 using Xunit;
 using static Switch.Core.Packets.FrameBuilder;
 
 namespace Switch.Tests.Cluster;
 
-/// <summary>A connection moves between an entity and a lease holder (image) and into a passivated entity's memory
-/// (packed words) without losing anything: windows, state class, mark, label, deadline.</summary>
+/// <summary>A connection moves between an entity and a lease holder, into a passivated entity's memory and into the
+/// journal as one image: the image keeps everything (windows, state class, mark, label, deadline); the journal's keeps
+/// all but the windows, which a restored connection re-learns.</summary>
 [Trait("Category", Tiers.Unit)]
 public class ConnImageTests
 {
@@ -31,17 +33,25 @@ public class ConnImageTests
         Send(TcpV4("10.0.0.1", "10.0.0.2", 40000, 80, Ack, 101, 501), commit: false);
         var c = Assert.Single(engine.Connections);
         var image = ConnImages.From(c);
-        var packed = ConnImages.Unpacked(ConnImages.Packed(c));
-        Assert.Equal(JsonSerializer.Serialize(image), JsonSerializer.Serialize(packed));
-        Assert.Equal(c.ExpiresUs, ConnImages.PackedExpiresUs(ConnImages.Packed(c)));
+        Assert.Equal(19, image.W.Length);
+        Assert.Equal(c.ExpiresUs, image.ExpiresUs);
+        Assert.Equal(image, JsonSerializer.Deserialize<ConnImage>(JsonSerializer.Serialize(image)));
 
-        var back = ConnImages.ToConnection(packed, new TimeoutTable(ConntrackSettings.Default.Timeouts));
+        var back = ConnImages.ToConnection(image, new TimeoutTable(ConntrackSettings.Default.Timeouts));
         Assert.Equal(c.Key, back.Key);
         Assert.Equal(c.Status, back.Status);
         Assert.Equal(c.Mark, back.Mark);
         Assert.Equal(c.Label, back.Label);
         Assert.Equal(c.Tcp, back.Tcp);
         Assert.Equal(TcpState.Established, back.Tcp.State);
+
+        var journaled = ConnImages.ToConnection(image.Durable(), new TimeoutTable(ConntrackSettings.Default.Timeouts));
+        Assert.Equal((c.Key, c.Status, c.Mark, c.Label, c.ExpiresUs), (journaled.Key, journaled.Status, journaled.Mark, journaled.Label, journaled.ExpiresUs));
+        Assert.Equal(TcpState.Established, journaled.Tcp.State);
+        Assert.True(journaled.Tcp.Orig.Flags.HasFlag(TcpPeerFlags.BeLiberal));
+        Assert.True(ConnImages.SameClass(c, image.Durable()));
+        c.Mark = 7;
+        Assert.False(ConnImages.SameClass(c, image));
     }
 
     [Fact]
@@ -53,9 +63,9 @@ public class ConnImageTests
         PacketParser.Parse(p.Span, 1, ref k);
         engine.Execute(ref p, ref k, new CtRequest(3, Commit: true));
         var c = Assert.Single(engine.Connections);
-        var packed = ConnImages.Packed(c);
-        Assert.Equal(10, packed.Length);
-        var back = ConnImages.ToConnection(ConnImages.Unpacked(packed), new TimeoutTable(ConntrackSettings.Default.Timeouts));
+        var image = ConnImages.From(c);
+        Assert.Equal(10, image.W.Length);
+        var back = ConnImages.ToConnection(image, new TimeoutTable(ConntrackSettings.Default.Timeouts));
         Assert.Equal(c.Key, back.Key);
         Assert.Equal(c.Status, back.Status);
         Assert.Equal(c.ExpiresUs, back.ExpiresUs);

@@ -24,6 +24,8 @@ public class LeaseHolderTests
     {
         public readonly List<object> ToRegion = new(), ToSelf = new();
         public readonly ManualClock Clock = new(1_000_000_000);
+        /// <summary>Real time for overdue answers (the connection clock may follow a capture).</summary>
+        public readonly ManualClock Deadlines = new(0);
         public readonly ClusterConntrack Ct;
         public readonly DatapathCore Dp;
         public readonly InMemoryPort Out = new(2);
@@ -33,7 +35,7 @@ public class LeaseHolderTests
         public Harness(bool durable = false)
         {
             Entity = new ConntrackEngine(Clock);
-            Ct = new ClusterConntrack(ToRegion.Add, ToSelf.Add, shards: 8, clock: Clock, durableReports: durable);
+            Ct = new ClusterConntrack(ToRegion.Add, ToSelf.Add, shards: 8, clock: Clock, durableReports: durable, deadlines: Deadlines);
             Dp = new DatapathCore(null, Clock, Ct);
             Dp.AddPort(new InMemoryPort(1));
             Dp.AddPort(Out);
@@ -107,6 +109,33 @@ public class LeaseHolderTests
         Assert.Equal(4, h.Ct.Decisions);
     }
 
+    /// <summary>An answer overdue in real time (5 s) drops its packet as ct_timeout, and a lease that was waiting for
+    /// it is given up: the packets parked behind it are asked again. The connection clock (a capture's time in replay)
+    /// does not make answers overdue.</summary>
+    [Fact]
+    public void An_overdue_answer_drops_its_packet_and_gives_up_an_activating_lease()
+    {
+        var h = new Harness();
+        h.Send(1);
+        h.Send(2);
+        var (queries, _) = h.Sent();
+        h.Answer(queries[0], epoch: 5);
+        h.Send(3); // parked: query 2 is out
+        Assert.Empty(h.Sent().Queries);
+
+        h.Clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, h.Ct.ExpireOverdue(h.Dp));
+        h.Deadlines.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(1, h.Ct.ExpireOverdue(h.Dp));
+        Assert.Equal(1, h.Ct.Timeouts);
+        Assert.Equal(0, h.Ct.LeasesHeld);
+        Assert.Equal(new byte[] { 1 }, h.Tags()); // 2 dropped, 3 not decided yet
+        var again = Assert.Single(h.Sent().Queries); // 3 goes to the entity
+        Assert.Equal(queries[0].EntityId, again.EntityId);
+        h.Answer(again);
+        Assert.Equal(new byte[] { 1, 3 }, h.Tags());
+    }
+
     /// <summary>Ordering rule 3 at the holder: a revoke of an ended epoch changes nothing; the current one takes the
     /// connection back with its latest state, and the next packet goes to the entity.</summary>
     [Fact]
@@ -129,7 +158,7 @@ public class LeaseHolderTests
         Assert.Equal(5, back.Epoch);
         Assert.False(back.Gone);
         Assert.NotNull(back.Image);
-        Assert.NotEqual(0, back.Image!.Conn.Status & (byte)ConnStatus.SeenReply);
+        Assert.NotEqual(0, back.Image!.Status & (byte)ConnStatus.SeenReply);
         Assert.Equal(0, h.Ct.LeasesHeld);
 
         h.Send(3);
@@ -190,7 +219,7 @@ public class LeaseHolderTests
     [Fact]
     public void A_held_lease_moves_only_forward()
     {
-        var image = new ConnImage(new ConnRecord(1, 17, false, 0, 1, 0, 2, 5000, 53, true, 0, 0, 0, 0, 0, 0, 0, 0), Array.Empty<ulong>());
+        var image = ConnImage.Of(1, 17, false, 1, 2, 5000, 53, true, 0, 0, 0, 0, 0, 0, 0);
         var l = new HeldLease("c/x", 5, Grantor, image);
         Assert.Equal(HeldLeaseState.Activating, l.State);
         Assert.Throws<InvalidOperationException>(() => l.Replace(null!));
