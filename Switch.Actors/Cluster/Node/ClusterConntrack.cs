@@ -18,9 +18,8 @@ namespace Switch.Actors.Cluster;
 /// </summary>
 public sealed class ClusterConntrack : IRemoteConntrack
 {
-    // Its links, as delegates (the datapath actor sends; a test records): to the sharded region (sent as the datapath)
-    // and to the datapath's own mailbox.
-    private readonly Action<object> _toRegion;
+    // Its links, as delegates (the datapath actor sends; a test records): to the sharded region (sent as the datapath,
+    // through the outbox) and to the datapath's own mailbox.
     private readonly Action<object> _toSelf;
     private readonly IClock _clock;
     /// <summary>Real time for answers that are overdue (the connection clock may follow a capture).</summary>
@@ -32,9 +31,8 @@ public sealed class ClusterConntrack : IRemoteConntrack
     // TryDecide answers DecidedPendingDurability with the report, and AwaitDurability sends it with an ack id.
     private readonly bool _durableReports;
     private readonly Dictionary<long, InFlight> _pending = new();
-    private readonly Dictionary<string, Outgoing> _batches = new();
     private readonly int _shards;
-    private bool _flushScheduled;
+    private readonly ShardOutbox _out;
     private long _nextId;
 
     // The fast path: connections lent to this node, decided by the same engine code.
@@ -44,11 +42,10 @@ public sealed class ClusterConntrack : IRemoteConntrack
     private readonly Dictionary<string, int> _inflight = new();
     private long _expiredSeen;
 
-    /// <summary>Most queries one batch carries; a fuller batch leaves at once.</summary>
-    public const int MaxBatch = 64;
     /// <summary>Most packets parked behind one lease that is waiting for its own queries to come back.</summary>
     public const int MaxParked = 4096;
-    public long BatchesSent, BatchedQueries;
+    public long BatchesSent => _out.BatchesSent;
+    public long BatchedQueries => _out.BatchedQueries;
 
     public long Timeouts, Refused, Queries, RemoteReassembled;
     /// <summary>ct calls finished: answered, decided locally, timed out or refused (metrics: decisions per second).</summary>
@@ -59,22 +56,13 @@ public sealed class ClusterConntrack : IRemoteConntrack
 
     private sealed record InFlight(CtCall Call, long SentUs, string EntityId, CtOutcome? Decided = null);
 
-    private sealed class Outgoing
-    {
-        public readonly List<CtQuery> Queries = new();
-        public readonly List<LeaseReport> Reports = new();
-        /// <summary>Bytes of the frames queued (the bulk of a batch on the wire).</summary>
-        public long Bytes;
-        public int Count => Queries.Count + Reports.Count;
-    }
-
     public ClusterConntrack(Action<object> toRegion, Action<object> toSelf, int shards, int maxPending = 65536, TimeSpan? timeout = null,
         IClock? clock = null, ConntrackSettings? settings = null, bool leases = true, bool durableReports = false, IClock? deadlines = null)
     {
         _durableReports = durableReports;
         _shards = shards;
-        _toRegion = toRegion;
         _toSelf = toSelf;
+        _out = new ShardOutbox(toRegion, toSelf);
         _maxPending = maxPending;
         _timeoutUs = (long)(timeout ?? TimeSpan.FromSeconds(5)).TotalMicroseconds;
         _clock = clock ?? SystemClock.Instance;
@@ -86,9 +74,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     /// <summary>Sent by the conntrack to its own actor: a call it refused, to be answered outside Submit.</summary>
     public sealed record Refuse(long Id, CtCall Call, string Reason = "ct_backlog_full");
 
-    /// <summary>Sent to its own actor when the first query of a batch is queued: by the time it is processed,
-    /// every packet already in the mailbox has added its query, so batches fill under load and a lone packet
-    /// waits for nothing but its own turn.</summary>
+    /// <summary>Sent to its own actor when the first query of a batch is queued (see <see cref="ShardOutbox"/>).</summary>
     public sealed class Flush { public static readonly Flush Instance = new(); }
 
     public int Pending => _pending.Count;
@@ -177,7 +163,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
         return new LeaseReport(l.EntityId, l.Epoch, image);
     }
 
-    private void Send(LeaseReport report) => Queue(CtRouting.ShardId(report.EntityId, _shards), null, report);
+    private void Send(LeaseReport report) => _out.Add(CtRouting.ShardId(report.EntityId, _shards), null, report);
 
     public void Submit(CtCall call)
     {
@@ -222,38 +208,11 @@ public sealed class ClusterConntrack : IRemoteConntrack
         _inflight[entity] = _inflight.GetValueOrDefault(entity) + 1;
         var q = new CtQuery(id, entity, call.Packet.Span.ToArray(), call.Packet.InPort, CtWire.Meta(call.Key),
             CtWire.CtWords(call.Key), CtWire.ToWire(call.Request), _wantsLeases);
-        Queue(CtRouting.ShardId(entity, _shards), q, null);
-    }
-
-    private void Queue(string shard, CtQuery? q, LeaseReport? report)
-    {
-        if (!_batches.TryGetValue(shard, out var batch)) _batches[shard] = batch = new Outgoing();
-        if (q is not null) { batch.Queries.Add(q); batch.Bytes += q.Frame.Length; }
-        if (report is not null) batch.Reports.Add(report);
-        if (batch.Count >= MaxBatch || batch.Bytes >= ClusterLimits.PartBytes) SendBatch(shard, batch);
-        else if (!_flushScheduled) { _flushScheduled = true; _toSelf(Flush.Instance); }
+        _out.Add(CtRouting.ShardId(entity, _shards), q, null);
     }
 
     /// <summary>Sends every queued batch (the <see cref="Flush"/> message).</summary>
-    public void OnFlush()
-    {
-        _flushScheduled = false;
-        foreach (var (shard, batch) in _batches)
-            if (batch.Count > 0) SendBatch(shard, batch);
-    }
-
-    private void SendBatch(string shard, Outgoing batch)
-    {
-        // Always through the shard's relay, a lone report too: it keeps each entity's queries and reports in the order
-        // they left (a report sent straight to the entity could overtake an older one still in a batch), and it is the
-        // shard's gate. Reports first: a report describes the state before the queries behind it.
-        _toRegion(new CtQueryBatch(BatchRelayEntity.EntityId(shard), batch.Queries.ToArray(),
-            batch.Reports.Count > 0 ? batch.Reports.ToArray() : null));
-        if (batch.Queries.Count > 1) { BatchesSent++; BatchedQueries += batch.Queries.Count; }
-        batch.Queries.Clear();
-        batch.Reports.Clear();
-        batch.Bytes = 0;
-    }
+    public void OnFlush() => _out.Flush();
 
     /// <summary>Handles an entity's answer: resumes the packet, or, when a reassembly entity returned the whole
     /// datagram, sends that on to its connection's entity (this node completed it, so this node continues it).
