@@ -23,8 +23,8 @@ public sealed record GetParkedEntities() : IClusterMessage;
 
 public sealed record ParkedEntities(string[] EntityIds) : IClusterMessage;
 
-/// <summary>dump-conntrack of the connections parked on a node (born lent or passivated), straight from their packed
-/// state, without starting their entities. Answered in parts of at most <see cref="ParkedDump.PartSize"/> entities
+/// <summary>dump-conntrack of the connections parked on a node (born lent or passivated), straight from their images
+/// (<see cref="ConnImage"/>), without starting their entities. Answered in parts of at most <see cref="ParkedDump.PartSize"/> entities
 /// (a remote frame is bounded), in order, the last one marked; <see cref="ParkedDump.EntityIds"/> names every parked
 /// entity a part covered.</summary>
 public sealed record DumpParked(ushort? Zone) : IClusterMessage;

@@ -16,7 +16,7 @@ namespace Switch.Tests.Cluster;
 public class ConnImageTests
 {
     [Fact]
-    public void Image_and_packed_state_carry_the_whole_connection()
+    public void The_image_carries_the_whole_connection_and_the_journal_all_but_the_windows()
     {
         var clock = new ManualClock(1_000_000);
         var engine = new ConntrackEngine(clock);

@@ -295,7 +295,7 @@ public class FastPathTests
         // Born lent: each shard's relay committed its connections and parked their state; no entity started.
         Assert.Equal(0, c.Counted(x => x.ConnectionsStarted) - started);
         Assert.Equal(N, c.Nodes.Sum(n => ShardDirectory.Get(n.System).ParkedIds().Length));
-        // dump-conntrack lists them all from their packed state, still without starting an entity.
+        // dump-conntrack lists them all from their parked images, still without starting an entity.
         var dumped = await new Switch.Node.Control.ClusterSwitchControl(c.Nodes[1]).DumpConntrackAsync(null);
         Assert.Equal(N, dumped.Count);
         Assert.All(dumped, l => Assert.StartsWith("udp,orig=(src=10.7.", l));

@@ -81,7 +81,7 @@ public sealed class ClusterConntrack : IRemoteConntrack
     /// <summary>Connections this node decides locally now.</summary>
     public int LeasesHeld => _activeCount;
 
-    /// <summary>The dump-conntrack line of a parked connection's packed state (null when expired).</summary>
+    /// <summary>The dump-conntrack line of a parked connection's image (null when expired).</summary>
     public string? FormatParked(ConnImage image) => _local.FormatImage(image);
 
     /// <summary>The fast path: decides the packet here when this node holds its connection's lease. In a durable

@@ -54,7 +54,7 @@ public static class MemberConntrack
         return new FlushEntityReply(removed);
     }
 
-    /// <summary>Streams this member's dump to <paramref name="to"/>: parked connections from their packed state (no
+    /// <summary>Streams this member's dump to <paramref name="to"/>: parked connections from their images (no
     /// entity started), then running entities, asked at most <see cref="InFlight"/> at a time.</summary>
     public static async Task DumpAsync(ActorSystem system, IActorRef region, IActorRef to, DumpMemberConntrack d, IClock clock,
         ConntrackSettings settings)

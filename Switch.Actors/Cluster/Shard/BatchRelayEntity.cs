@@ -17,7 +17,7 @@ namespace Switch.Actors.Cluster;
 /// no expectation key that may match, is decided here too, and the connection is born lent to the asking node — its
 /// entity's compact state goes straight into the shard directory (<see cref="ParkedConn"/>), exactly as if the
 /// entity had committed, granted the lease and passivated, without starting it. The holder's reports on such a parked
-/// connection update the packed state here; the entity starts only when something needs it (a packet entering
+/// connection update its parked image here; the entity starts only when something needs it (a packet entering
 /// another node, a flush, a dump, its deadline).
 /// In a durable cluster the relay keeps, in its own journal stream (<see cref="RelayLedger"/>), the list of entities
 /// that may hold a journaled connection: an entity goes on it before the relay forwards it its first commit, and off it
@@ -219,7 +219,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     }
 
     /// <summary>A holder's report: applied to the parked image when its entity is parked with nothing on its way to it
-    /// (atomically against the entity taking the state back); dropped when the entity holds nothing at all (the lease
+    /// (the relay alone writes the directory, and a starting entity claims its state from it by message); dropped when the entity holds nothing at all (the lease
     /// it describes is over); otherwise forwarded, counted like a query until the entity has handled it.</summary>
     private void Report(LeaseReport r)
     {

@@ -1,9 +1,6 @@
 using Akka.Actor;
-using Akka.Cluster.Sharding;
 using Akka.Persistence;
 using Switch.Core.Conntrack;
-using Switch.Core.Packets;
-using Switch.Contracts;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;

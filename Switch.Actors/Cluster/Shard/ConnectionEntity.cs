@@ -353,7 +353,7 @@ public sealed partial class ConnectionEntity : UntypedPersistentActor, IWithTime
         if (Parkable()) Timers.StartSingleTimer("park", ParkTick.Instance, _lease.Holder is null ? _timings.IdleParkAfter : _timings.ParkAfter);
     }
 
-    /// <summary>The whole state fits the packed form: one plain connection (no helper state, no master link), no
+    /// <summary>The whole state fits a parked image: one plain connection (no helper state, no master link), no
     /// expectation of its own or imported, nothing in progress.</summary>
     private bool Parkable() => !_durable && _work == Work.Idle && !_lease.Revoking && _published.Count == 0 && _imported is null
         && _engine.Counters.Expectations == 0 && _engine.Single() is { Helper: CtAlg.None, Extras: null } && _relay is not null;
