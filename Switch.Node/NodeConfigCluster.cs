@@ -19,6 +19,9 @@ public sealed record NodeConfigCluster
     /// <summary>The fast path (docs/fast-path.md): a connection whose packets enter one node is decided there under a
     /// lease from its entity. false sends every packet to its entity (the behaviour before the fast path).</summary>
     public bool FastPath { get; init; } = true;
+    /// <summary>Copies of every committed connection and expectation, on as many members (the owner and R−1 replicas);
+    /// 1 turns replication off (a dead member's connections are then lost, unless a journal is configured).</summary>
+    public int Replicas { get; init; } = 2;
     /// <summary>When present, the cluster forms by Akka.Management bootstrap and <see cref="Seeds"/> must be empty.</summary>
     public NodeConfigBootstrap? Bootstrap { get; init; }
 

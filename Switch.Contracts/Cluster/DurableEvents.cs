@@ -10,9 +10,11 @@ public interface IDurableEvent { }
 /// expectations, a timer checkpoint, the lease: which datapath holds it, <see cref="Holder"/> as a serialized actor
 /// path, and its epoch). Each event replaces the previous one; it is also the snapshot. An entity that restarts
 /// (its shard restarted, its node died) knows from it that a node may still decide the connection, and takes the
-/// connection back from that node before deciding anything itself.</summary>
-public sealed record ConnSaved(ConnImage Conn, ExpectData[] Expectations, long SavedAtUs, string? Holder = null, long LeaseEpoch = 0)
-    : IDurableEvent;
+/// connection back from that node before deciding anything itself. The same record is what replicas keep
+/// (<see cref="ReplicaItem"/>; there with the whole image, TCP windows included), with <see cref="Central"/>: the
+/// connection proved asymmetric and is decided by its entity only.</summary>
+public sealed record ConnSaved(ConnImage Conn, ExpectData[] Expectations, long SavedAtUs, string? Holder = null, long LeaseEpoch = 0,
+    bool Central = false) : IDurableEvent;
 
 /// <summary>The connection is gone (teardown, expiry, flush): after it, the entity's events are deleted.</summary>
 public sealed record ConnForgotten(long AtUs) : IDurableEvent;

@@ -42,15 +42,19 @@ public sealed class ClusterNode : IAsyncDisposable
         // Before the node joins: members add expectation keys to this node's index as soon as it is Up.
         ExpectIndexProvider.UseClock(System, clock);
         ExpectIndex.Get(System);
+        // Before the region: its relays and entities replicate through this member's store from their first message.
+        Replication.Get(System).Start(System, o.EffectiveReplicas);
         Region = ClusterSharding.Get(System).Start(RegionName,
             entityId => ConntrackRegion.EntityProps(entityId, c, s, o.Persistence is not null, o.EntityTimings),
-            ClusterShardingSettings.Create(System), new ConntrackMessageExtractor(o.Shards));
+            ClusterShardingSettings.Create(System), new ConntrackMessageExtractor(o.Shards),
+            new ReplicaAllocationStrategy(System), PoisonPill.Instance);
         System.ActorOf(ClusterSingletonManager.Props(FlowManager.Props(o.Persistence is not null), PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(System)), "flow-manager");
         FlowManagerProxy = System.ActorOf(ClusterSingletonProxy.Props("/user/flow-manager",
             ClusterSingletonProxySettings.Create(System)), DatapathActor.FlowManagerProxyName);
         Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName, o.Shards,
-            o.Persistence is null ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30), s, o.FastPath, o.Persistence is not null), DatapathActor.Name);
+            o.Persistence is null ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30), s, o.FastPath,
+            o.Persistence is not null || o.EffectiveReplicas > 1), DatapathActor.Name);
         Bootstrap = ClusterNodeBootstrap.StartAsync(System, o);
     }
 
@@ -154,15 +158,9 @@ public sealed class ClusterNode : IAsyncDisposable
                   remember-entities = {{(o.Persistence is null ? "off" : "on")}}
                   remember-entities-store = eventsourced
                   passivate-idle-entity-after = off
-                  # No rebalancing when a node joins: moving a live shard would stop its entities, dropping the state a
-                  # cluster without a journal keeps in them (and the passivated state in the old node's memory), and the
-                  # new entities could not know the leases the old ones had lent. A shard moves only when its node
-                  # leaves or dies. (rebalance-absolute-limit = 0 selects the threshold algorithm; this threshold is
-                  # never reached.)
-                  least-shard-allocation-strategy {
-                    rebalance-absolute-limit = 0
-                    rebalance-threshold = 1000000
-                  }
+                  # Allocation and rebalancing: ReplicaAllocationStrategy (a shard lives on the member that ranks highest
+                  # for it, so after a loss it lands on its first replica; a joining member takes shards only once it
+                  # has had time to receive their copies, two at a time).
                 }
                 singleton.min-number-of-hand-over-retries = 5
               }

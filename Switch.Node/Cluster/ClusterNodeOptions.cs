@@ -13,6 +13,11 @@ public sealed record ClusterNodeOptions
     public int Shards { get; init; } = 30;
     /// <summary>Lend connections to the node their packets enter (docs/fast-path.md).</summary>
     public bool FastPath { get; init; } = true;
+    /// <summary>Copies of conntrack state in the cluster (owner + R−1 replicas, hot in memory); 1: none. Ignored when a
+    /// journal is configured (the journaled cluster keeps its state there instead).</summary>
+    public int Replicas { get; init; } = 2;
+    /// <summary>Replicas in effect: <see cref="Replicas"/> without a journal, else 1.</summary>
+    public int EffectiveReplicas => Persistence is null ? Math.Max(1, Replicas) : 1;
     public string ApiUrl { get; init; } = "";
     /// <summary>Split-brain resolver: how long membership must be stable before a side is downed.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(7);

@@ -50,6 +50,14 @@ public class SerializationTests
         new IndexAdd("e/1", 5), new IndexAdded("e/1"), new IndexRemove("e/1"), new IndexSnapshotRequest(),
         new IndexSnapshot(new[] { "e/1", "e/2" }, new long[] { 5, 6 }), new GetParkedEntities(), new ParkedEntities(new[] { "c/1" }),
         new LeaseReport("c/z", 5, Img, 99), new LeaseReportAck(99),
+        new ReplicaBatch(3, new[]
+        {
+            new ReplicaItem("7", "c/1", new ConnSaved(Img, new[] { Exp }, 5, "akka.ssl.tcp://dswitch@127.0.0.1:4053/user/datapath#1", 77, true)),
+            new ReplicaItem("7", "e/1", Expect: Exp), new ReplicaItem("7", "c/2"),
+        }, "7", "7"),
+        new ReplicaBatch(4, Array.Empty<ReplicaItem>()), new ReplicaAck(3), new ReplicaFetch("7"),
+        new ReplicaCopy("7", new[] { new ReplicaItem("7", "c/1", new ConnSaved(Img, Array.Empty<ExpectData>(), 5)) }, true, true),
+        new ReplicaDrop("7"),
     };
 
     [Fact]

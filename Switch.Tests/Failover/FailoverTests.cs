@@ -164,9 +164,12 @@ public sealed class FailoverTests : IDisposable
         int lost = await CheckAll(sc, survivor.Name, _out, TimeSpan.FromSeconds(120));
         var all = sw.Elapsed;
         _out.WriteLine($"{(kill ? "SIGKILL" : "SIGTERM")} {owner.Name}: first correct answer after {first.TotalSeconds:F1} s, all {Udp + Tcp + 2} after {all.TotalSeconds:F1} s; lost: {lost}");
-        Console.WriteLine($"failover ({(persistence?.Contains("postgres") == true ? "postgres" : "sqlite")}, {(kill ? "SIGKILL" : "SIGTERM")}): first {first.TotalSeconds:F1} s, all {all.TotalSeconds:F1} s, lost {lost}");
+        Console.WriteLine($"failover ({(persistence is null ? "replicas" : persistence.Contains("postgres") ? "postgres" : "sqlite")}, {(kill ? "SIGKILL" : "SIGTERM")}): first {first.TotalSeconds:F1} s, all {all.TotalSeconds:F1} s, lost {lost}");
         Assert.Equal(0, lost);
     }
+
+    [Fact]
+    public Task Sigkill_with_replicas_loses_nothing() => Failover(null, kill: true);
 
     [Fact]
     public Task Sigkill_with_sqlite_loses_nothing() =>

@@ -24,6 +24,11 @@ namespace Switch.Actors.Cluster;
 /// once it holds nothing. After a failover the list comes back before the relay handles anything, so the gate answers
 /// lookups for entities not on it (they hold nothing in the journal either) without starting them; it never commits
 /// (the entity journals the commit before it answers).
+/// In a replicated cluster (<see cref="Replication"/>) the relay first loads its shard from this member's replica
+/// store (<see cref="LoadShard"/>: after a failover, the copy this member kept as a replica) and decides nothing
+/// before: each connection there becomes an entry whose entity restores from it when it starts. What the relay changes
+/// itself (a connection born lent, a report applied in place) is replicated before the answer (or the report's
+/// acknowledgement) leaves: one <see cref="Replicate"/> per batch.
 /// </summary>
 public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnboundedStash
 {
@@ -44,6 +49,13 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     private ShardDirectory _directory = null!;
     private System.Collections.Concurrent.ConcurrentDictionary<string, DirEntry> _dir = null!;
     private IActorRef? _replies;
+    // Replicated: the shard's id, and per Replicate token what waits for it (answers, report acknowledgements).
+    private readonly bool _replicated;
+    private string _shard = "";
+    private long _token;
+    private readonly Dictionary<long, List<(IActorRef To, object Message)>> _awaiting = new();
+    private List<ReplicaItem>? _repItems;
+    private List<(IActorRef To, object Message)>? _repSends;
 
     private readonly EntityCounters _counters = EntityCounters.Get(Context.System);
 
@@ -54,7 +66,8 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     {
         _clock = clock;
         _durable = durable;
-        _gate = !durable;
+        _replicated = !durable && Replication.Get(Context.System).On;
+        _gate = !durable && !_replicated;
         _scratch = new ConntrackEngine(clock, settings);
         _maxConnections = settings.MaxConnections;
     }
@@ -66,7 +79,8 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
 
     protected override void PreStart()
     {
-        var shard = Uri.UnescapeDataString(Self.Path.Name)[Prefix.Length..];
+        var shard = _shard = Uri.UnescapeDataString(Self.Path.Name)[Prefix.Length..];
+        if (_replicated) Replication.Get(Context.System).Store!.Tell(new LoadShard(shard));
         _directory = ShardDirectory.Get(Context.System);
         _dir = _directory.Shard(shard);
         if (_durable)
@@ -77,11 +91,19 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
     }
 
+    protected override void PostStop()
+    {
+        // Handed off or stopping: this member no longer owns the shard (its copy stays, as a replica's would).
+        if (_replicated) Replication.Get(Context.System).Store!.Tell(new ReleaseShard(_shard));
+        base.PostStop();
+    }
+
     protected override void OnReceive(object message)
     {
-        if (_durable && !_gate && message is not (RelayLedger.Loaded or Terminated))
+        if (!_gate && message is not (RelayLedger.Loaded or Terminated or ShardLoaded or Replicated))
         {
-            // The ledger is being read back: nothing is decided before the relay knows what the journal may hold.
+            // The ledger or the shard's replica is being read back: nothing is decided before the relay knows what
+            // the journal or the replicas hold.
             Stash.Stash();
             return;
         }
@@ -95,6 +117,26 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                     _ledger!.Tell(new RelayLedger.Hold(_toHold.ToArray()));
                     _toHold.Clear();
                 }
+                ReplicateBatch();
+                break;
+            case ShardLoaded loaded:
+                foreach (var item in loaded.Items)
+                {
+                    if (item.Conn is { } saved)
+                    {
+                        // Taken over from a replica: the entity restores from this record when it starts.
+                        var e = _dir.GetOrAdd(item.Key, _ => new DirEntry());
+                        e.Saved = saved;
+                        e.Restored = true;
+                        e.HasState = true;
+                    }
+                    else if (item.Expect is not null) Context.Parent.Tell(new WakeEntity(item.Key));
+                }
+                _gate = true;
+                Stash.UnstashAll();
+                break;
+            case Replicated done:
+                if (_awaiting.Remove(done.Token, out var sends)) Send(sends);
                 break;
             case RelayLedger.Loaded l:
                 foreach (var id in l.Ids)
@@ -124,13 +166,19 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                 // A starting entity takes back what it parked (passivated, or born lent here); the entry stays marked
                 // as holding until the entity says otherwise.
                 ParkedConn? parked = null;
-                if (_dir.TryGetValue(c.EntityId, out var e) && e.Parked is { } p)
+                ConnSaved? saved = null;
+                bool restore = false;
+                if (_dir.TryGetValue(c.EntityId, out var e) && (e.Parked is not null || e.Restored))
                 {
-                    parked = p;
+                    parked = e.Parked;
+                    saved = e.Saved;
+                    restore = e.Restored;
                     e.Parked = null;
+                    e.Saved = null;
+                    e.Restored = false;
                     e.HasState = true;
                 }
-                Sender.Tell(new Claimed(parked));
+                Sender.Tell(new Claimed(parked, saved, restore));
                 break;
             }
             case EntitySettled st:
@@ -144,6 +192,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
             {
                 var e = _dir.GetOrAdd(ep.EntityId, _ => new DirEntry());
                 e.Parked = ep.Parked;
+                e.Saved = ep.Saved;
                 e.HasState = true;
                 break;
             }
@@ -189,13 +238,13 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         var reply = CtWire.Decide(_scratch, o);
         if (_scratch.Single() is { } c) reply = Born(q.EntityId, c, reply);
         else Interlocked.Increment(ref _counters.GateAnswered);
-        (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(Sender, reply));
+        SendAfterReplicas(Sender, reply);
     }
 
     /// <summary>No entity of this id holds anything or has anything on its way: a commit would create a connection.</summary>
     private bool IsNew(string entityId) =>
         !(_durable && _held.Contains(entityId)) && !_holding.ContainsKey(entityId)
-        && (!_dir.TryGetValue(entityId, out var e) || (!e.HasState && e.Outstanding == 0 && e.Parked is null));
+        && (!_dir.TryGetValue(entityId, out var e) || (!e.HasState && e.Outstanding == 0 && e.Parked is null && !e.Restored));
 
     /// <summary>Hands a query or report to its entity, counted outstanding until the entity has handled it.</summary>
     private void Forward(string entityId, object message, IActorRef sender)
@@ -212,10 +261,45 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         bool lendable = reply.Verdict == CtWireVerdict.Continue && c.Helper == CtAlg.None && c.Extras is null;
         var image = ConnImages.From(c);
         long epoch = lendable ? Random.Shared.NextInt64(1, long.MaxValue) : 0;
-        _dir[entityId] = new DirEntry { HasState = true, Parked = new ParkedConn(image, lendable ? Sender : null, epoch, false) };
+        var entry = _dir[entityId] = new DirEntry { HasState = true, Parked = new ParkedConn(image, lendable ? Sender : null, epoch, false) };
         Interlocked.Increment(ref _counters.CommittedHere);
+        if (_replicated)
+        {
+            entry.Saved = Saved(entry.Parked!);
+            Replicate(new ReplicaItem(_shard, entityId, entry.Saved));
+        }
         if (!lendable) return reply;
         return reply with { Lease = new LeaseGrant(epoch, image) };
+    }
+
+    /// <summary>The record replicas keep of a parked connection.</summary>
+    private ConnSaved Saved(ParkedConn p) => new(p.Image, Array.Empty<ExpectData>(), _clock.NowUs,
+        p.Holder is null ? null : Akka.Serialization.Serialization.SerializedActorPath(p.Holder), p.Holder is null ? 0 : p.Epoch, p.Central);
+
+    /// <summary>Queues a record for this batch's one <see cref="Replicate"/>.</summary>
+    private void Replicate(ReplicaItem item) => (_repItems ??= new List<ReplicaItem>()).Add(item);
+
+    /// <summary>Sends the answer (or acknowledgement) now, or once this batch's records are on the replicas.</summary>
+    private void SendAfterReplicas(IActorRef to, object message)
+    {
+        if (_repItems is { Count: > 0 }) (_repSends ??= new()).Add((to, message));
+        else Send(new List<(IActorRef, object)> { (to, message) });
+    }
+
+    private void ReplicateBatch()
+    {
+        if (_repItems is not { Count: > 0 }) return;
+        long token = ++_token;
+        Replication.Get(Context.System).Store!.Tell(new Replicate(_shard, _repItems.ToArray(), token));
+        _repItems.Clear();
+        if (_repSends is { Count: > 0 }) { _awaiting[token] = _repSends; _repSends = null; }
+    }
+
+    private void Send(List<(IActorRef To, object Message)> sends)
+    {
+        foreach (var (to, m) in sends)
+            if (m is CtReply reply) (_replies ??= ConntrackReplies.Get(Context.System)).Tell(new ReplyBatcher.Out(to, reply));
+            else to.Tell(m);
     }
 
     /// <summary>A holder's report: applied to the parked image when its entity is parked with nothing on its way to it
@@ -225,26 +309,43 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
     {
         if (!_gate) { Context.Parent.Forward(r); return; }
         if (_holding.TryGetValue(r.EntityId, out var waiting)) { waiting.Enqueue((r, Sender)); return; }
-        if (!_dir.TryGetValue(r.EntityId, out var e) || (!e.HasState && e.Outstanding == 0 && e.Parked is null))
+        if (!_dir.TryGetValue(r.EntityId, out var e) || (!e.HasState && e.Outstanding == 0 && e.Parked is null && !e.Restored))
         {
             if (r.AckId != 0) Sender.Tell(new LeaseReportAck(r.AckId));
             return;
         }
-        if (r.AckId == 0 && e.Outstanding == 0 && e.Parked is { } p && p.Epoch == r.Epoch && Sender.Equals(p.Holder))
+        if ((r.AckId == 0 || _replicated) && e.Outstanding == 0 && e.Parked is { } p && p.Epoch == r.Epoch && Sender.Equals(p.Holder))
         {
-            // Parked, nothing on its way to the entity: the relay owns the state, and applies the report itself.
+            // Parked, nothing on its way to the entity: the relay owns the state, and applies the report itself
+            // (replicated first when it changed what replicas keep; a report that waits for it is acknowledged then).
             Interlocked.Increment(ref _counters.ReportsHere);
             if (r.Image is null)
             {
                 e.Parked = null;
                 e.HasState = false;
                 _dir.TryRemove(r.EntityId, out _);
+                if (_replicated) Replicate(new ReplicaItem(_shard, r.EntityId));
             }
-            else e.Parked = p with { Image = r.Image };
+            else
+            {
+                e.Parked = p with { Image = r.Image };
+                if (_replicated && (r.AckId != 0 || Changed(e.Saved, r.Image)))
+                {
+                    e.Saved = Saved(e.Parked!);
+                    Replicate(new ReplicaItem(_shard, r.EntityId, e.Saved));
+                }
+            }
+            if (r.AckId != 0) SendAfterReplicas(Sender, new LeaseReportAck(r.AckId));
             return;
         }
         Forward(r.EntityId, r, Sender);
     }
+
+    /// <summary>What replicas keep is out of date: another state class, or the deadline moved past the last record by
+    /// more than half the timeout it had then (timer checkpoints trail, as the journal's do).</summary>
+    private static bool Changed(ConnSaved? saved, ConnImage image) =>
+        saved is null || !saved.Conn.SameClass(image)
+        || image.ExpiresUs - saved.Conn.ExpiresUs > (saved.Conn.ExpiresUs - saved.SavedAtUs) / 2;
 
     /// <summary>A new TCP/UDP packet whose expectation key some node may hold: its entity must consult it.</summary>
     private bool MayBeExpected(OpenedQuery q) =>
@@ -264,7 +365,8 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                 if (_held.Remove(id)) (released ??= new List<string>()).Add(id);
                 _dir.TryRemove(id, out _);
             }
-            else if (e.Parked is { } p && p.Image.ExpiresUs <= now) Context.Parent.Tell(new WakeEntity(id));
+            else if ((e.Parked is { } p && p.Image.ExpiresUs <= now) || (e.Restored && e.Saved is { } s && s.Conn.ExpiresUs <= now))
+                Context.Parent.Tell(new WakeEntity(id));
         }
         if (released is not null) _ledger?.Tell(new RelayLedger.Release(released.ToArray()));
     }

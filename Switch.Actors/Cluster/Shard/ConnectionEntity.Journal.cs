@@ -21,7 +21,7 @@ public sealed partial class ConnectionEntity
             case RecoveryCompleted:
                 _entityId = Uri.UnescapeDataString(Self.Path.Name);
                 // First the relay: it may keep this entity's parked state, and it is told what the entity handles.
-                string shard = Uri.UnescapeDataString(Context.Parent.Path.Name);
+                string shard = _shard = Uri.UnescapeDataString(Context.Parent.Path.Name);
                 Region.Tell(new ClaimState(BatchRelayEntity.EntityId(shard), _entityId), Self);
                 RestoreJournaled();
                 break;
@@ -69,6 +69,7 @@ public sealed partial class ConnectionEntity
     /// from it (with its latest state). A holder that is gone takes its lease with it.</summary>
     private void RestoreLease(ConnSaved saved)
     {
+        if (saved.Central) { _lease.Restore(null, 0, central: true); return; }
         if (saved.Holder is not { } path || saved.LeaseEpoch == 0 || Lendable() is null) return;
         var holder = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(path);
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
@@ -86,19 +87,22 @@ public sealed partial class ConnectionEntity
     {
         ArmTimer();
         var c = _engine.Single();
-        if (!_durable || (c is null && _saved is null)) { then(); return; }
+        if ((!_durable && !_replicated) || (c is null && _saved is null)) { then(); return; }
         if (c is null) { Forget(then); return; }
-        var rec = ConnImages.From(c).Durable();
+        // Replicas keep the whole image (the TCP windows too); the journal its durable part.
+        var rec = _replicated ? ConnImages.From(c) : ConnImages.From(c).Durable();
         var expectations = _published.Values.ToArray();
         long now = _clock.NowUs;
         long epoch = _lease.JournaledEpoch;
-        bool changed = _saved is null || !_saved.Conn.SameClass(rec) || _saved.LeaseEpoch != epoch
+        bool changed = _saved is null || !_saved.Conn.SameClass(rec) || _saved.LeaseEpoch != epoch || _saved.Central != _lease.IsCentral
             || !_saved.Expectations.Select(e => e.DstPort).SequenceEqual(expectations.Select(e => e.DstPort))
             || rec.ExpiresUs - _saved.Conn.ExpiresUs > (_saved.Conn.ExpiresUs - _saved.SavedAtUs) / 2;
         if (!changed) { then(); return; }
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         string? holder = _lease.Holder is null ? null : Akka.Serialization.Serialization.SerializedActorPath(_lease.Holder);
-        Persist(new ConnSaved(rec, expectations, now, holder, epoch), e =>
+        var saved = new ConnSaved(rec, expectations, now, holder, epoch, _lease.IsCentral);
+        if (_replicated) { ToReplicas(saved, then); return; }
+        Persist(saved, e =>
         {
             JournalStats.Get(Context.System).Record(started);
             _saved = e;
@@ -107,9 +111,20 @@ public sealed partial class ConnectionEntity
         });
     }
 
+    /// <summary>Replicated clusters: the record (null: the connection is gone) goes to this member's store, which
+    /// replicates it; <paramref name="then"/> (the answer) runs once every replica has it. Meanwhile the entity
+    /// handles only what the lease protocol needs; the rest waits.</summary>
+    private void ToReplicas(ConnSaved? saved, Action then)
+    {
+        long token = ++_repToken;
+        _replicating[token] = (saved, then);
+        Replication.Get(Context.System).Store!.Tell(new Replicate(_shard, new[] { new ReplicaItem(_shard, _entityId, saved) }, token), Self);
+    }
+
     /// <summary>Journals that the connection is gone, then deletes the entity's events and snapshots.</summary>
     private void Forget(Action then)
     {
+        if (_replicated && _saved is not null) { ToReplicas(null, then); return; }
         if (!_durable || _saved is null) { _saved = null; then(); return; }
         Persist(new ConnForgotten(_clock.NowUs), _ =>
         {

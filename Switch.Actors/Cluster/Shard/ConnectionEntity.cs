@@ -61,6 +61,12 @@ public sealed partial class ConnectionEntity : UntypedPersistentActor, IWithTime
     private IActorRef? _relay;
     private bool? _toldHolds;
     private int _stashedWhileClaiming;
+    // Replicated clusters: the shard (the store's key), and the records on their way to the replicas, by token, with
+    // what runs once they are there (the answer, an acknowledgement).
+    private readonly bool _replicated;
+    private string _shard = "";
+    private long _repToken;
+    private readonly Dictionary<long, (ConnSaved? Saved, Action Then)> _replicating = new();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -70,6 +76,7 @@ public sealed partial class ConnectionEntity : UntypedPersistentActor, IWithTime
         _durable = durable;
         _timings = timings ?? EntityTimings.Default;
         _engine = new ConntrackEngine(clock, settings);
+        _replicated = !durable && Replication.Get(Context.System).On;
         Interlocked.Increment(ref _counters.ConnectionsStarted);
     }
 
@@ -91,20 +98,39 @@ public sealed partial class ConnectionEntity : UntypedPersistentActor, IWithTime
             if (message is not Claimed claimed) { _stashedWhileClaiming++; Stash.Stash(); return; }
             _relay = Sender;
             _work = Work.Idle;
-            if (claimed.Parked is { } parked) Unpark(parked);
+            if (claimed.Restore && claimed.Saved is { } restored)
+            {
+                // Taken over from a replica (its owner was lost, or the shard moved): back from the replicated record.
+                _saved = restored;
+                RestoreJournaled();
+            }
+            else if (claimed.Parked is { } parked)
+            {
+                Unpark(parked);
+                _saved = claimed.Saved;
+            }
             if (_stashedWhileClaiming > 0) Stash.UnstashAll(); // each of them ends with its own StopIfEmpty
             else StopIfEmpty();
             return;
         }
         // A query straight from the region (no gate in front) is opened here: one parse on this node either way.
         if (message is CtQuery raw) message = OpenedQuery.Open(raw);
-        if ((_work != Work.Idle || _lease.Revoking) && message is not (Consulted or Answered or LeaseReturn or RevokeTimeout or LeaseReport))
+        if ((_work != Work.Idle || _lease.Revoking || _replicating.Count > 0)
+            && message is not (Consulted or Answered or LeaseReturn or RevokeTimeout or LeaseReport or Replicated))
         {
             Stash.Stash();
             return;
         }
         switch (message)
         {
+            case Replicated done:
+                if (_replicating.Remove(done.Token, out var replicated))
+                {
+                    _saved = replicated.Saved;
+                    replicated.Then();
+                }
+                if (_work == Work.Idle && _replicating.Count == 0 && !_lease.Revoking) Stash.UnstashAll();
+                break;
             case OpenedQuery when _lease.MustRevokeFor(Sender):
                 // A packet entered another node: take the connection back, then decide centrally from now on.
                 BeginRevoke(central: true);
@@ -335,7 +361,7 @@ public sealed partial class ConnectionEntity : UntypedPersistentActor, IWithTime
         _relay.Tell(new EntitySettled(_entityId, handled, holds), Self);
     }
 
-    private bool Holds() => _work != Work.Idle || _lease.Holds || _engine.Count > 0 || _engine.Counters.Expectations > 0;
+    private bool Holds() => _work != Work.Idle || _replicating.Count > 0 || _lease.Holds || _engine.Count > 0 || _engine.Counters.Expectations > 0;
 
     private void StopIfEmpty()
     {
@@ -355,7 +381,7 @@ public sealed partial class ConnectionEntity : UntypedPersistentActor, IWithTime
 
     /// <summary>The whole state fits a parked image: one plain connection (no helper state, no master link), no
     /// expectation of its own or imported, nothing in progress.</summary>
-    private bool Parkable() => !_durable && _work == Work.Idle && !_lease.Revoking && _published.Count == 0 && _imported is null
+    private bool Parkable() => !_durable && _work == Work.Idle && _replicating.Count == 0 && !_lease.Revoking && _published.Count == 0 && _imported is null
         && _engine.Counters.Expectations == 0 && _engine.Single() is { Helper: CtAlg.None, Extras: null } && _relay is not null;
 
     protected override void PostStop()
@@ -364,7 +390,7 @@ public sealed partial class ConnectionEntity : UntypedPersistentActor, IWithTime
         if (_life == Lifecycle.Parking && _relay is not null && _engine.Single() is Connection c)
         {
             // Told before the shard starts the next incarnation, whose claim therefore finds it.
-            _relay.Tell(new EntityParked(_entityId, new ParkedConn(ConnImages.From(c), _lease.Holder, _lease.Epoch, _lease.IsCentral)), Self);
+            _relay.Tell(new EntityParked(_entityId, new ParkedConn(ConnImages.From(c), _lease.Holder, _lease.Epoch, _lease.IsCentral), _saved), Self);
             Interlocked.Increment(ref _counters.Parked);
         }
         base.PostStop();

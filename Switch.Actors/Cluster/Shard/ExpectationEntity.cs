@@ -10,6 +10,8 @@ namespace Switch.Actors.Cluster;
 /// The entity of one expectation key. Holds the expectation its master registered until it expires, is
 /// withdrawn, or is used by a committed connection (then the master's entity is told, so its own count and
 /// per-master limit stay right). Stops when it holds nothing.
+/// In a replicated cluster it starts from its shard's replicated record (<see cref="LoadShard"/> for its key; after a
+/// failover the new owner's copy) and replicates every change before it acknowledges it.
 /// </summary>
 public sealed class ExpectationEntity : UntypedPersistentActor, IWithTimers
 {
@@ -19,6 +21,11 @@ public sealed class ExpectationEntity : UntypedPersistentActor, IWithTimers
     private readonly bool _durable;
     private ExpectData? _data;
     private bool _stopping;
+    private readonly bool _replicated;
+    private bool _loading;
+    private string _shard = "";
+    private long _token;
+    private readonly Dictionary<long, Action> _replicating = new();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -26,6 +33,7 @@ public sealed class ExpectationEntity : UntypedPersistentActor, IWithTimers
     {
         _clock = clock;
         _durable = durable;
+        _replicated = !durable && Replication.Get(Context.System).On;
     }
 
     public static Props Props(IClock clock, bool durable) => Akka.Actor.Props.Create(() => new ExpectationEntity(clock, durable));
@@ -36,7 +44,15 @@ public sealed class ExpectationEntity : UntypedPersistentActor, IWithTimers
     {
         base.PreStart();
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
+        if (_replicated)
+        {
+            _shard = Uri.UnescapeDataString(Context.Parent.Path.Name);
+            _loading = true;
+            Replication.Get(Context.System).Store!.Tell(new LoadShard(_shard, Id));
+        }
     }
+
+    private string Id => Uri.UnescapeDataString(Self.Path.Name);
 
     protected override void OnRecover(object message)
     {
@@ -54,6 +70,14 @@ public sealed class ExpectationEntity : UntypedPersistentActor, IWithTimers
     /// <summary>Journals the change when durable, then runs <paramref name="then"/>; a cleared entity deletes its events.</summary>
     private void Save(ExpectData? data, Action then)
     {
+        if (_replicated)
+        {
+            if (data is null && _data is null) { then(); return; }
+            long token = ++_token;
+            _replicating[token] = () => { bool had = _data is not null; _data = data; if (had && data is null) Unindex(); then(); };
+            Replication.Get(Context.System).Store!.Tell(new Replicate(_shard, new[] { new ReplicaItem(_shard, Id, Expect: data) }, token), Self);
+            return;
+        }
         if (!_durable) { bool had = _data is not null; _data = data; if (had && data is null) Unindex(); then(); return; }
         if (data is null)
         {
@@ -66,8 +90,29 @@ public sealed class ExpectationEntity : UntypedPersistentActor, IWithTimers
 
     protected override void OnCommand(object message)
     {
+        if (_loading)
+        {
+            if (message is not ShardLoaded loaded) { Stash.Stash(); return; }
+            _loading = false;
+            if (loaded.Items.FirstOrDefault(i => i.Key == Id)?.Expect is { } data)
+            {
+                // Taken over from a replica: every node's index learns the key again.
+                _data = data;
+                if (Live()) _ = ExpectIndex.Get(Context.System).PublishAsync(Id, data.ExpiresUs);
+            }
+            Stash.UnstashAll();
+            return;
+        }
+        if (_replicating.Count > 0 && message is not Replicated) { Stash.Stash(); return; }
         switch (message)
         {
+            case Replicated done:
+                if (_replicating.Remove(done.Token, out var then)) then();
+                if (_replicating.Count == 0) Stash.UnstashAll();
+                break;
+            case WakeEntity:
+                if (!Live()) Save(null, StopIfEmpty);
+                break;
             case ExpectRegister r:
             {
                 _stopping = false;
@@ -113,7 +158,7 @@ public sealed class ExpectationEntity : UntypedPersistentActor, IWithTimers
 
     private void StopIfEmpty()
     {
-        if (_data is not null || _stopping) return;
+        if (_data is not null || _stopping || _loading || _replicating.Count > 0) return;
         _stopping = true;
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }

@@ -34,7 +34,7 @@ public sealed class ShardDirectory : IExtension
 
     /// <summary>Entities that hold a connection here, started or passivated. Unlike the region state, an entity in the
     /// middle of passivating is never missing.</summary>
-    public string[] HeldIds() => _shards.Values.SelectMany(s => s.Where(kv => kv.Value.HasState || kv.Value.Parked is not null).Select(kv => kv.Key)).ToArray();
+    public string[] HeldIds() => _shards.Values.SelectMany(s => s.Where(kv => kv.Value.HasState || kv.Value.Parked is not null || kv.Value.Restored).Select(kv => kv.Key)).ToArray();
 
     private long _refused;
 
@@ -78,6 +78,10 @@ public sealed class DirEntry
     public int Outstanding;
     public volatile bool HasState;
     public volatile ParkedConn? Parked;
+    /// <summary>Replicated clusters: the record the replicas keep of this entity, while the relay holds its state
+    /// (parked, or <see cref="Restored"/>: taken over from a replica and not yet claimed by a started entity).</summary>
+    public volatile ConnSaved? Saved;
+    public volatile bool Restored;
 }
 
 /// <summary>A connection entity that starts asks its shard's relay (through the region) for the state it parked: the
@@ -85,14 +89,15 @@ public sealed class DirEntry
 public sealed record ClaimState(string RelayId, string EntityId);
 
 /// <summary>The relay's answer to <see cref="ClaimState"/>: the parked state, or null; the relay's entry keeps
-/// <c>HasState</c> until the entity says otherwise.</summary>
-public sealed record Claimed(ParkedConn? Parked);
+/// <c>HasState</c> until the entity says otherwise. Replicated clusters: <paramref name="Saved"/> is what the replicas
+/// keep of it, and <paramref name="Restore"/> says the entity starts from that record (taken over from a replica).</summary>
+public sealed record Claimed(ParkedConn? Parked, ConnSaved? Saved = null, bool Restore = false);
 
 /// <summary>Entity → its relay: it handled <paramref name="Handled"/> forwarded messages and now holds something or not.</summary>
 public sealed record EntitySettled(string EntityId, int Handled, bool Holds);
 
 /// <summary>Entity → its relay, as it stops passivated: the state to keep for its next start.</summary>
-public sealed record EntityParked(string EntityId, ParkedConn Parked);
+public sealed record EntityParked(string EntityId, ParkedConn Parked, ConnSaved? Saved = null);
 
 /// <summary>What a passivated entity keeps in memory: the connection's whole state (<see cref="ConnImage"/>: 10 words,
 /// 19 for TCP), the lease (holder, epoch) and whether the connection proved asymmetric.
