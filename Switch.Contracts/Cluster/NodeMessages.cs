@@ -51,7 +51,12 @@ public sealed record GetMemberCounts() : IClusterMessage;
 
 /// <summary>Connections a member hosts (running and parked entities), the shards that hold them, expectations and
 /// reassemblies in progress, and new connections it refused because its table was full.</summary>
-public sealed record MemberCounts(int Connections, int Shards, int Expectations, int Reassembly, long Refused) : IClusterMessage;
+/// <summary>A member's counts. Replicated clusters: <paramref name="ReplicaShards"/> shards owned here whose replicas are
+/// all whole, <paramref name="ReplicaRecords"/> records kept here for other owners, <paramref name="CopiesPending"/>
+/// whole-shard copies to new replicas not yet acknowledged, <paramref name="Placement"/> each shard owned here with its
+/// replica members (<c>shard=address|address</c>).</summary>
+public sealed record MemberCounts(int Connections, int Shards, int Expectations, int Reassembly, long Refused,
+    int ReplicaShards = 0, int ReplicaRecords = 0, int CopiesPending = 0, string[]? Placement = null) : IClusterMessage;
 
 /// <summary>flush-conntrack on one member, filtered there; answered with the number removed (<see cref="FlushEntityReply"/>).</summary>
 public sealed record FlushMemberConntrack(ushort? Zone, string? Tuple) : IClusterMessage;

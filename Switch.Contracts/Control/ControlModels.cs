@@ -29,9 +29,13 @@ public sealed record PacketOutFrame(int Index, string CtState, ushort CtZone, ui
 public sealed record PacketOutResult(string Node, IReadOnlyList<PacketOutFrame> Frames);
 
 /// <summary>A member: <see cref="Connections"/> = connection entities it hosts; <see cref="Leases"/> = connections lent
-/// to its datapath (decided there, the fast path).</summary>
+/// to its datapath (decided there, the fast path). Replicated clusters: <see cref="ReplicaRecords"/> = records it keeps
+/// as a replica of other members' shards, <see cref="CopiesPending"/> = whole-shard copies to new replicas still on
+/// their way (0: every shard it owns is on all its replicas), <see cref="ShardReplicas"/> = each conntrack shard it owns
+/// with the members that keep its replicas (<c>shard=address|address</c>).</summary>
 public sealed record MemberStatus(string Name, string Address, string Status, IReadOnlyList<string> Roles, string ApiUrl,
-    int Shards, int Connections, bool Self, int Leases = 0);
+    int Shards, int Connections, bool Self, int Leases = 0, int ReplicaRecords = 0, int CopiesPending = 0,
+    IReadOnlyList<string>? ShardReplicas = null);
 
 public sealed record ClusterStatus(string Leader, IReadOnlyList<MemberStatus> Members);
 

@@ -182,7 +182,8 @@ public sealed class ClusterSwitchControl : ISwitchControl, IConntrackStream
             infos.TryGetValue(m.Address, out var info);
             counts.TryGetValue(m.Address, out var c);
             members.Add(new MemberStatus(info?.Name ?? "?", m.Address.ToString(), m.Status.ToString(), m.Roles.ToList(),
-                info?.ApiUrl ?? "", c?.Shards ?? 0, c?.Connections ?? 0, m.Address.Equals(_node.Cluster.SelfAddress), info?.LeasesHeld ?? 0));
+                info?.ApiUrl ?? "", c?.Shards ?? 0, c?.Connections ?? 0, m.Address.Equals(_node.Cluster.SelfAddress), info?.LeasesHeld ?? 0,
+                c?.ReplicaRecords ?? 0, c?.CopiesPending ?? 0, c?.Placement));
         }
         return new ClusterStatus(state.Leader?.ToString() ?? "", members);
     }

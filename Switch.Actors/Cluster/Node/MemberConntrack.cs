@@ -38,7 +38,9 @@ public static class MemberConntrack
             else if (id.StartsWith(CtRouting.FragmentPrefix, StringComparison.Ordinal)) reassembly++;
         }
         int shardCount = all.Select(id => CtRouting.ShardId(id, shards)).Distinct().Count();
-        return new MemberCounts(all.Count, shardCount, expectations, reassembly, dir.Refused);
+        if (Replication.Get(system).Store is not { } store) return new MemberCounts(all.Count, shardCount, expectations, reassembly, dir.Refused);
+        var r = await store.Ask<ReplicationStatus>(GetReplicationStatus.Instance, LocalAsk);
+        return new MemberCounts(all.Count, shardCount, expectations, reassembly, dir.Refused, r.SyncedShards, r.ReplicaRecords, r.CopiesPending, r.Placement);
     }
 
     public static async Task<FlushEntityReply> FlushAsync(ActorSystem system, IActorRef region, FlushMemberConntrack f)

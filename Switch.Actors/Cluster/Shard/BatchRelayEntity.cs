@@ -138,6 +138,9 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
             case Replicated done:
                 if (_awaiting.Remove(done.Token, out var sends)) Send(sends);
                 break;
+            case WakeEntity:
+                // Started by the replica store after a failover (the shard is hosted again, and so re-replicated).
+                break;
             case RelayLedger.Loaded l:
                 foreach (var id in l.Ids)
                 {

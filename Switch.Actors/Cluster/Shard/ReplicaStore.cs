@@ -51,6 +51,8 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
     // Copies sent to a new target, by member and the sequence of their last part: acknowledged = that replica is whole.
     private readonly Dictionary<Address, Dictionary<long, (string Shard, long StartedTicks)>> _syncs = new();
     private List<Address> _usable = new();
+    private readonly Dictionary<Address, MemberStatus> _members = new();
+    private readonly HashSet<Address> _unreachable = new();
     private Address _self = null!;
     private long _seq;
     private bool _flushQueued;
@@ -116,15 +118,29 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
             case ReplicaDrop d:
                 if (!_targets.ContainsKey(d.Shard) && !_loading.ContainsKey(d.Shard)) { _copies.Remove(d.Shard); _partial.Remove(d.Shard); }
                 break;
+            // Membership from the events themselves (the cluster's read view may not have caught up with them yet).
             case ClusterEvent.CurrentClusterState s:
-                Membership(s.Members, s.Unreachable);
+                foreach (var m in s.Members) _members[m.Address] = m.Status;
+                _unreachable.UnionWith(s.Unreachable.Select(m => m.Address));
+                Membership();
                 break;
-            case ClusterEvent.IMemberEvent or ClusterEvent.IReachabilityEvent:
-            {
-                var state = Akka.Cluster.Cluster.Get(Context.System).State;
-                Membership(state.Members, state.Unreachable);
+            case ClusterEvent.MemberRemoved removed:
+                _members.Remove(removed.Member.Address);
+                _unreachable.Remove(removed.Member.Address);
+                Membership();
                 break;
-            }
+            case ClusterEvent.IMemberEvent e:
+                _members[e.Member.Address] = e.Member.Status;
+                Membership();
+                break;
+            case ClusterEvent.UnreachableMember u:
+                _unreachable.Add(u.Member.Address);
+                Membership();
+                break;
+            case ClusterEvent.ReachableMember r:
+                _unreachable.Remove(r.Member.Address);
+                Membership();
+                break;
             case GetReplicationStatus:
                 Sender.Tell(Status());
                 break;
@@ -231,11 +247,10 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
 
     /// <summary>Membership changed: the usable members (Up, reachable) are recomputed, replicas that stopped counting
     /// release their waiters, and every owned shard gets its new targets.</summary>
-    private void Membership(IEnumerable<Member> members, IEnumerable<Member> unreachable)
+    private void Membership()
     {
-        var bad = unreachable.Select(m => m.Address).ToHashSet();
-        var usable = members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && !bad.Contains(m.Address))
-            .Select(m => m.Address).ToList();
+        var usable = _members.Where(kv => kv.Value is MemberStatus.Up or MemberStatus.WeaklyUp && !_unreachable.Contains(kv.Key))
+            .Select(kv => kv.Key).ToList();
         if (!usable.Contains(_self)) usable.Add(_self);
         _usable = usable;
         foreach (var gone in _out.Keys.Concat(_inflight.Keys).Concat(_syncs.Keys).Distinct().Where(a => !usable.Contains(a)).ToList())
@@ -245,6 +260,12 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
             _syncs.Remove(gone);
         }
         foreach (var (shard, old) in _targets.ToList()) Retarget(shard, old);
+        // Copies of shards nobody hosts any more that this member now ranks first for (their owner was lost): the shard
+        // is started here now, not at its next packet, so that it is copied to a new replica before a second loss.
+        foreach (var shard in _copies.Keys.Where(s => !_targets.ContainsKey(s) && !_loading.ContainsKey(s)).ToList())
+            if (ReplicaPlacement.Ranked(shard, usable)[0].Equals(_self))
+                Akka.Cluster.Sharding.ClusterSharding.Get(Context.System).ShardRegion(ConntrackRegion.Name)
+                    .Tell(new WakeEntity(BatchRelayEntity.EntityId(shard)));
         foreach (var (shard, loading) in _loading.ToList())
             if (loading.Asked.RemoveWhere(a => !usable.Contains(a)) > 0 && loading.Asked.Count == 0) FinishLoad(shard);
         RefreshPending();
@@ -361,7 +382,8 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
             _targets.Count(kv => kv.Value.Length >= wanted && !copying.Contains(kv.Key)),
             _targets.Keys.Sum(s => _copies.TryGetValue(s, out var c) ? c.Count : 0),
             _copies.Where(kv => !_targets.ContainsKey(kv.Key)).Sum(kv => kv.Value.Count),
-            _stats.CopiesPending, _stats.LastCopyMs);
+            _stats.CopiesPending, _stats.LastCopyMs,
+            _targets.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + string.Join("|", kv.Value.Select(a => a.ToString()))).ToArray());
     }
 }
 
@@ -385,9 +407,10 @@ public sealed record ReleaseShard(string Shard);
 public sealed class GetReplicationStatus { public static readonly GetReplicationStatus Instance = new(); }
 
 /// <summary>This member's part: shards owned, of them those with every replica whole, records owned and kept for
-/// others, whole-shard copies still unacknowledged, and how long the last one took.</summary>
+/// others, whole-shard copies still unacknowledged, how long the last one took, and per owned shard its replica members
+/// (<c>shard=address|address</c>).</summary>
 public sealed record ReplicationStatus(int Replicas, int OwnedShards, int SyncedShards, int OwnedRecords, int ReplicaRecords,
-    int CopiesPending, double LastCopyMs);
+    int CopiesPending, double LastCopyMs, string[] Placement);
 
 /// <summary>Per member (an ActorSystem extension): whether conntrack state is replicated, the store, and its counters
 /// (read by metrics and benches as a moment's view).</summary>
