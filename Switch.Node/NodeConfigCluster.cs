@@ -15,7 +15,7 @@ public sealed record NodeConfigCluster
     /// <summary>Conntrack shards: about ten per node of the largest cluster; the same on every member, fixed for the cluster's life.</summary>
     public int Shards { get; init; } = 30;
     /// <summary>Split-brain resolver stable-after, seconds (shorter re-homes sooner, downs more on pauses).</summary>
-    public int StableAfterSeconds { get; init; } = 7;
+    public int StableAfterSeconds { get; init; } = 2;
     /// <summary>The fast path (docs/fast-path.md): a connection whose packets enter one node is decided there under a
     /// lease from its entity. false sends every packet to its entity (the behaviour before the fast path).</summary>
     public bool FastPath { get; init; } = true;

@@ -47,7 +47,7 @@ public sealed class ClusterNode : IAsyncDisposable
         Region = ClusterSharding.Get(System).Start(RegionName,
             entityId => ConntrackRegion.EntityProps(entityId, c, s, o.Persistence is not null, o.EntityTimings),
             ClusterShardingSettings.Create(System), new ConntrackMessageExtractor(o.Shards),
-            new ReplicaAllocationStrategy(System), PoisonPill.Instance);
+            new ReplicaAllocationStrategy(System, rebalance: o.EffectiveReplicas > 1), PoisonPill.Instance);
         System.ActorOf(ClusterSingletonManager.Props(FlowManager.Props(o.Persistence is not null), PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(System)), "flow-manager");
         FlowManagerProxy = System.ActorOf(ClusterSingletonProxy.Props("/user/flow-manager",
@@ -143,9 +143,17 @@ public sealed class ClusterNode : IAsyncDisposable
                 roles = [switch]
                 min-nr-of-members = 1
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-                # Failover in seconds: a node silent for ~3 s is unreachable; SBR downs it once membership has
-                # been stable for stable-after. Shorter re-homes sooner but downs healthy nodes on long GC pauses.
-                failure-detector { acceptable-heartbeat-pause = 3s, threshold = 8.0 }
+                # Failover in seconds: a node silent for ~2 s is unreachable; SBR downs it once membership has
+                # been stable for stable-after; the leader removes it at its next actions (every 0.5 s). Shorter
+                # re-homes sooner but downs healthy nodes on long pauses; conntrack state is replicated, so a member
+                # downed by mistake restarts and loses nothing.
+                failure-detector { acceptable-heartbeat-pause = 2s, threshold = 8.0 }
+                leader-actions-interval = 500ms
+                # After a member is downed its shards start elsewhere after this margin (off would mean stable-after
+                # again). Short, because the side without a majority stops accepting conntrack changes as soon as it
+                # sees the others unreachable (ReplicaStore: no answer without a majority), and downs itself after
+                # stable-after: the other side never takes over a shard whose old owner still commits.
+                down-removal-margin = 500ms
                 split-brain-resolver {
                   active-strategy = keep-majority
                   stable-after = {{(int)o.StableAfter.TotalSeconds}}s

@@ -20,7 +20,7 @@ public sealed record ClusterNodeOptions
     public int EffectiveReplicas => Persistence is null ? Math.Max(1, Replicas) : 1;
     public string ApiUrl { get; init; } = "";
     /// <summary>Split-brain resolver: how long membership must be stable before a side is downed.</summary>
-    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(7);
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Where conntrack state is journaled; null: in memory only (state dies with its node).</summary>
     public PersistenceOptions? Persistence { get; init; }
     /// <summary>How long connection entities wait before they passivate or take a holder for dead.</summary>

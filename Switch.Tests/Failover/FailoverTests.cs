@@ -52,6 +52,11 @@ public sealed class FailoverTests : IDisposable
         for (int i = 1; i <= members; i++)
             _nodes.Add(NodeProcess.Start(_dir, $"n{i}", i == 1 ? seedPort : Cluster.TestCluster.FreePort(), seed, persistence));
         foreach (var n in _nodes) await n.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        // Every member Up before the flows and the first packet (a member still joining would miss the flow change
+        // until its next sync).
+        using var c = global::Switch.Testing.TestPki.Client(_nodes[0].Api, TimeSpan.FromSeconds(60));
+        await Eventually.Async(async () => (await c.ClusterAsync()).Members.Count(m => m.Status == "Up") == members,
+            "members up", TimeSpan.FromSeconds(60));
         return _nodes;
     }
 
@@ -155,6 +160,7 @@ public sealed class FailoverTests : IDisposable
         var survivor = nodes.First(n => n != victim);
         using var sc = global::Switch.Testing.TestPki.Client(survivor.Api, TimeSpan.FromSeconds(60));
         var sw = Stopwatch.StartNew();
+        _out.WriteLine($"kill at {DateTime.UtcNow:HH:mm:ss.fff}");
         if (kill) victim.Process.Kill(entireProcessTree: true);
         else Assert.Equal(0, Switch.Tests.Failover.Signals.Term(victim.Process.Id));
         // The first correct answer: keep asking for one UDP connection until its entity is back.
@@ -175,6 +181,7 @@ public sealed class FailoverTests : IDisposable
         var all = sw.Elapsed;
         _out.WriteLine($"{(kill ? "SIGKILL" : "SIGTERM")} {owner.Name}: first correct answer after {first.TotalSeconds:F1} s, all {Udp + Tcp + 2} after {all.TotalSeconds:F1} s; lost: {lost}");
         Console.WriteLine($"failover ({(persistence is null ? "replicas" : persistence.Contains("postgres") ? "postgres" : "sqlite")}, {(kill ? "SIGKILL" : "SIGTERM")}): first {first.TotalSeconds:F1} s, all {all.TotalSeconds:F1} s, lost {lost}");
+        foreach (var line in NodeProcess.Logs().Split('\n').Where(l => l.Contains("DBG") || l.Contains("SBR")).TakeLast(60)) _out.WriteLine(line.Length > 250 ? line[..250] : line);
         Assert.Equal(0, lost);
     }
 

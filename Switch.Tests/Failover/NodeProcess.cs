@@ -25,7 +25,7 @@ public sealed class NodeProcess : IDisposable
         var cfg = Path.Combine(dir, name + ".json");
         File.WriteAllText(cfg, $$"""
             { "name": "{{name}}", "api": "https://{{host}}:{{apiPort}}", "security": { "dir": "{{(securityDir ?? global::Switch.Testing.TestPki.Dir)}}" }, "ports": { {{ports}} },
-              "cluster": { "host": "{{host}}", "port": {{akkaPort}}, "seeds": ["{{seed}}"], "shards": 30, "stableAfterSeconds": 3 }
+              "cluster": { "host": "{{host}}", "port": {{akkaPort}}, "seeds": ["{{seed}}"], "shards": 30 }
               {{(persistenceJson is null ? "" : ", \"persistence\": " + persistenceJson)}}
               {{(extraJson is null ? "" : ", " + extraJson)}} }
             """);

@@ -206,10 +206,39 @@ public sealed class ClusterConntrack : IRemoteConntrack
     {
         Queries++;
         _inflight[entity] = _inflight.GetValueOrDefault(entity) + 1;
+        Enqueue(id, call, entity);
+    }
+
+    private void Enqueue(long id, CtCall call, string entity)
+    {
         var q = new CtQuery(id, entity, call.Packet.Span.ToArray(), call.Packet.InPort, CtWire.Meta(call.Key),
             CtWire.CtWords(call.Key), CtWire.ToWire(call.Request), _wantsLeases);
         _out.Add(CtRouting.ShardId(entity, _shards), q, null);
     }
+
+    /// <summary>A member was removed: queries sent before <paramref name="sentBeforeUs"/> that are still unanswered
+    /// may have gone to it (and died with it). They are sent again, under the same id, to wherever their shard lives
+    /// now, instead of waiting for their timeout; whichever answer comes first resumes the packet, a later one is
+    /// ignored. (A query the lost member had decided and replicated before it died is then decided again by the new
+    /// owner, as a retransmitted packet would be.) Returns how many.</summary>
+    public int ResendUnanswered(long sentBeforeUs)
+    {
+        int n = 0;
+        foreach (var (id, p) in _pending)
+        {
+            if (p.Decided is not null || p.SentUs > sentBeforeUs) continue;
+            Enqueue(id, p.Call, p.EntityId);
+            n++;
+        }
+        Resent += n;
+        return n;
+    }
+
+    /// <summary>Queries sent again after a member's removal (<see cref="ResendUnanswered"/>).</summary>
+    public long Resent { get; private set; }
+
+    /// <summary>The deadline clock's now, for <see cref="ResendUnanswered"/>.</summary>
+    public long NowUs => _deadlines.NowUs;
 
     /// <summary>Sends every queued batch (the <see cref="Flush"/> message).</summary>
     public void OnFlush() => _out.Flush();

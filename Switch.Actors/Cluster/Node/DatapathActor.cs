@@ -69,6 +69,8 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
     /// <summary>The ct counters of this node's datapath (metrics, benchmarks).</summary>
     public ClusterConntrack Conntrack => _ct;
 
+    private sealed class ResendAfterRemoval { public static readonly ResendAfterRemoval Instance = new(); }
+
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
@@ -112,7 +114,20 @@ public sealed class DatapathActor : UntypedActor, IWithTimers
             case ClusterEvent.UnreachableMember u:
                 _ct.DropLeasesFrom(u.Member.Address);
                 break;
-            case ClusterEvent.MemberRemoved or ClusterEvent.MemberLeft or ClusterEvent.MemberExited:
+            case ClusterEvent.MemberRemoved removed:
+                _ct.DropLeasesFrom(removed.Member.Address);
+                // Its shards move now: what may have gone to it goes again, to their new home, rather than waiting
+                // out its timeout; again over the next seconds, for what was sent before the region learned the
+                // shard's new home (the coordinator allocates it after the removal margin).
+                _ct.ResendUnanswered(_ct.NowUs - 100_000);
+                _ct.OnFlush();
+                for (int i = 1; i <= 4; i++) Timers.StartSingleTimer("resend-" + i, ResendAfterRemoval.Instance, TimeSpan.FromMilliseconds(750 * i));
+                break;
+            case ResendAfterRemoval:
+                _ct.ResendUnanswered(_ct.NowUs - 500_000);
+                _ct.OnFlush();
+                break;
+            case ClusterEvent.MemberLeft or ClusterEvent.MemberExited:
                 _ct.DropLeasesFrom(((ClusterEvent.IMemberEvent)message).Member.Address);
                 break;
             case ClusterEvent.IMemberEvent or ClusterEvent.ReachableMember:

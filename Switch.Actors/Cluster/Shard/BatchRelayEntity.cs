@@ -119,6 +119,23 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                 }
                 ReplicateBatch();
                 break;
+            case LateRecords late:
+                foreach (var item in late.Items)
+                {
+                    _dir.TryGetValue(item.Key, out var e);
+                    // An entity that started here already holds its own state; the rest takes the late record.
+                    if (e is not null && !e.Restored && (e.HasState || e.Outstanding > 0 || e.Parked is not null)) continue;
+                    if (item.Conn is null && item.Expect is null) { if (e is not null) _dir.TryRemove(item.Key, out _); continue; }
+                    if (item.Conn is { } lateSaved)
+                    {
+                        e ??= _dir.GetOrAdd(item.Key, _ => new DirEntry());
+                        e.Saved = lateSaved;
+                        e.Restored = true;
+                        e.HasState = true;
+                    }
+                    else Context.Parent.Tell(new WakeEntity(item.Key));
+                }
+                break;
             case ShardLoaded loaded:
                 foreach (var item in loaded.Items)
                 {

@@ -20,9 +20,14 @@ public sealed class ReplicaAllocationStrategy : IShardAllocationStrategy
     private readonly Dictionary<Address, DateTime> _seen = new();
     public TimeSpan Settle { get; }
 
-    public ReplicaAllocationStrategy(ActorSystem system, TimeSpan? settle = null)
+    private readonly bool _rebalance;
+
+    /// <param name="rebalance">Move shards to joining members (replicated clusters; without replicas a moved shard's
+    /// state would stay behind).</param>
+    public ReplicaAllocationStrategy(ActorSystem system, bool rebalance, TimeSpan? settle = null)
     {
         _system = system;
+        _rebalance = rebalance;
         Settle = settle ?? TimeSpan.FromSeconds(15);
     }
 
@@ -61,7 +66,7 @@ public sealed class ReplicaAllocationStrategy : IShardAllocationStrategy
     {
         int room = MaxMoves - rebalanceInProgress.Count;
         var moves = ImmutableHashSet<string>.Empty;
-        if (room <= 0) return Task.FromResult<IImmutableSet<string>>(moves);
+        if (room <= 0 || !_rebalance) return Task.FromResult<IImmutableSet<string>>(moves);
         var eligible = Eligible(currentShardAllocations.Keys);
         var now = DateTime.UtcNow;
         foreach (var (region, shards) in currentShardAllocations)

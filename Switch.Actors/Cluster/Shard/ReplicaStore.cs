@@ -31,7 +31,7 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
 
     private sealed class Flush { public static readonly Flush Instance = new(); }
     private sealed record FetchTimeout(string Shard);
-    private sealed class Waiter { public required IActorRef To; public long Token; public int Left; }
+    private sealed class Waiter { public required IActorRef To; public required string Shard; public long Token; public int Left; }
     private sealed class Outbox { public readonly List<ReplicaItem> Items = new(); public readonly List<Waiter> Waiters = new(); }
     private sealed class Loading
     {
@@ -51,6 +51,16 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
     // Copies sent to a new target, by member and the sequence of their last part: acknowledged = that replica is whole.
     private readonly Dictionary<Address, Dictionary<long, (string Shard, long StartedTicks)>> _syncs = new();
     private List<Address> _usable = new();
+    // Acknowledgements owed by a replica that became unreachable (not yet removed): each is owed again by the copy of
+    // its shard to the replacement replica, or, with no replacement, waits for the member's return or removal.
+    private readonly List<(Waiter W, Address Lost)> _orphans = new();
+    // Replicated, but on a side of a partition without a majority: not answered until the majority is back (the
+    // other side takes the shard over; two owners must not both accept changes).
+    private readonly List<Waiter> _noQuorum = new();
+    // The relay of each shard owned here (it loaded it), told of records that arrive for the shard after it loaded
+    // (the previous owner's last changes while the shard moved); shards whose relay stopped here.
+    private readonly Dictionary<string, IActorRef> _relays = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _released = new(StringComparer.Ordinal);
     private readonly Dictionary<Address, MemberStatus> _members = new();
     private readonly HashSet<Address> _unreachable = new();
     private Address _self = null!;
@@ -105,6 +115,8 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
             case ReleaseShard rel:
                 // The shard stopped here (handed off, or the member leaves): still a copy, no longer the owner's.
                 if (_targets.Remove(rel.Shard)) _stats.Owned = _targets.Count;
+                _relays.Remove(rel.Shard);
+                _released.Add(rel.Shard);
                 break;
             case ReplicaFetch f:
                 AnswerFetch(f.Shard, Sender);
@@ -169,16 +181,22 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
         _stats.Items += r.Items.Length;
         if (!_targets.TryGetValue(r.Shard, out var targets))
         {
-            // Not started through LoadShard (a shard whose entities were started before any record): owned from now on.
-            targets = _targets[r.Shard] = ReplicaPlacement.Targets(r.Shard, _self, _usable, _replicas);
-            _stats.Owned = _targets.Count;
+            targets = ReplicaPlacement.Targets(r.Shard, _self, _usable, _replicas);
+            // Its relay stopped here (the shard moved): an entity's last change still goes to the replicas, the new
+            // owner among them, without this member taking the shard back.
+            if (!_released.Contains(r.Shard))
+            {
+                // Not started through LoadShard (entities started before any record): owned from now on.
+                _targets[r.Shard] = targets;
+                _stats.Owned = _targets.Count;
+            }
         }
         if (targets.Length == 0)
         {
-            if (r.Token != 0) Sender.Tell(new Replicated(r.Token));
+            if (r.Token != 0) Done(new Waiter { To = Sender, Shard = r.Shard, Token = r.Token, Left = 1 });
             return;
         }
-        var waiter = r.Token == 0 ? null : new Waiter { To = Sender, Token = r.Token, Left = targets.Length };
+        var waiter = r.Token == 0 ? null : new Waiter { To = Sender, Shard = r.Shard, Token = r.Token, Left = targets.Length };
         foreach (var t in targets)
         {
             if (!_out.TryGetValue(t, out var box)) _out[t] = box = new Outbox();
@@ -228,13 +246,41 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
         }
     }
 
-    private static void Done(Waiter w)
+    private void Done(Waiter w)
     {
-        if (--w.Left == 0) w.To.Tell(new Replicated(w.Token));
+        if (--w.Left > 0) return;
+        if (Majority()) w.To.Tell(new Replicated(w.Token));
+        else _noQuorum.Add(w);
+    }
+
+    /// <summary>This member's side holds a majority of the Up members (reachable ones, itself included), or half of
+    /// them with the lowest address: the side keep-majority keeps.</summary>
+    private bool Majority()
+    {
+        var up = _members.Where(kv => kv.Value is MemberStatus.Up or MemberStatus.WeaklyUp).Select(kv => kv.Key).ToList();
+        if (up.Count <= 1) return true;
+        int reachable = up.Count(a => !_unreachable.Contains(a));
+        if (2 * reachable != up.Count) return 2 * reachable > up.Count;
+        var lowest = up.OrderBy(a => a.Host, StringComparer.Ordinal).ThenBy(a => a.Port).First();
+        return !_unreachable.Contains(lowest);
     }
 
     private void Apply(ReplicaBatch b)
     {
+        if (b.Items.Any(i => _targets.ContainsKey(i.Shard)) || (b.Reset is { } r0 && _targets.ContainsKey(r0)))
+        {
+            // Records of a shard owned here now, from its previous owner (sent before it saw the shard move): merged
+            // into what this member owns, told to the shard's relay, and sent on to its replicas.
+            foreach (var g in b.Items.Where(i => _targets.ContainsKey(i.Shard)).GroupBy(i => i.Shard))
+            {
+                var late = g.ToArray();
+                if (_relays.TryGetValue(g.Key, out var relay)) relay.Tell(new LateRecords(g.Key, late));
+                OnReplicate(new Replicate(g.Key, late, 0));
+            }
+            b = b with { Items = b.Items.Where(i => !_targets.ContainsKey(i.Shard)).ToArray(),
+                Reset = b.Reset is { } rs && _targets.ContainsKey(rs) ? null : b.Reset,
+                Whole = b.Whole is { } wh && _targets.ContainsKey(wh) ? null : b.Whole };
+        }
         if (b.Reset is { } reset)
         {
             _copies[reset] = new Dictionary<string, ReplicaItem>(StringComparer.Ordinal);
@@ -255,11 +301,38 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
         _usable = usable;
         foreach (var gone in _out.Keys.Concat(_inflight.Keys).Concat(_syncs.Keys).Distinct().Where(a => !usable.Contains(a)).ToList())
         {
-            if (_out.Remove(gone, out var box)) foreach (var w in box.Waiters) Done(w);
-            if (_inflight.Remove(gone, out var map)) foreach (var ws in map.Values) foreach (var w in ws) Done(w);
+            // Removed: its acknowledgements are no longer owed. Unreachable or leaving: owed by its replacement.
+            bool removed = !_members.ContainsKey(gone);
+            var owed = new List<Waiter>();
+            if (_out.Remove(gone, out var box)) owed.AddRange(box.Waiters);
+            if (_inflight.Remove(gone, out var map)) foreach (var ws in map.Values) owed.AddRange(ws);
+            foreach (var w in owed)
+                if (removed) Done(w);
+                else _orphans.Add((w, gone));
             _syncs.Remove(gone);
         }
         foreach (var (shard, old) in _targets.ToList()) Retarget(shard, old);
+        // An owed acknowledgement moves to the copy of its shard now on its way to a replacement replica; one whose
+        // replica was removed meanwhile is no longer owed.
+        for (int i = _orphans.Count - 1; i >= 0; i--)
+        {
+            var (w, lost) = _orphans[i];
+            if (!_members.ContainsKey(lost)) { _orphans.RemoveAt(i); Done(w); continue; }
+            foreach (var (member, syncs) in _syncs)
+            {
+                var copy = syncs.FirstOrDefault(kv => kv.Value.Shard == w.Shard);
+                if (copy.Value.Shard is null) continue;
+                var list = Inflight(member).TryGetValue(copy.Key, out var l) ? l : Inflight(member)[copy.Key] = new List<Waiter>();
+                list.Add(w);
+                _orphans.RemoveAt(i);
+                break;
+            }
+        }
+        if (_noQuorum.Count > 0 && Majority())
+        {
+            foreach (var w in _noQuorum) w.To.Tell(new Replicated(w.Token));
+            _noQuorum.Clear();
+        }
         // Copies of shards nobody hosts any more that this member now ranks first for (their owner was lost): the shard
         // is started here now, not at its next packet, so that it is copied to a new replica before a second loss.
         foreach (var shard in _copies.Keys.Where(s => !_targets.ContainsKey(s) && !_loading.ContainsKey(s)).ToList())
@@ -306,6 +379,8 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
 
     private void OnLoad(LoadShard l)
     {
+        _released.Remove(l.Shard);
+        if (l.Key is null) _relays[l.Shard] = Sender;
         if (_targets.ContainsKey(l.Shard)) { Reply(Sender, l.Shard, l.Key); return; }
         if (_loading.TryGetValue(l.Shard, out var loading)) { loading.Loaders.Add((Sender, l.Key)); return; }
         var others = _usable.Where(a => !a.Equals(_self)).ToList();
@@ -399,6 +474,10 @@ public sealed record Replicated(long Token);
 public sealed record LoadShard(string Shard, string? Key = null);
 
 public sealed record ShardLoaded(string Shard, ReplicaItem[] Items);
+
+/// <summary>Store → the relay of a shard owned here: records of the shard that arrived after it loaded (the previous
+/// owner's last changes while the shard moved).</summary>
+public sealed record LateRecords(string Shard, ReplicaItem[] Items);
 
 /// <summary>A shard's relay stopped here (hand-off, leave): this member no longer replicates it as owner.</summary>
 public sealed record ReleaseShard(string Shard);
