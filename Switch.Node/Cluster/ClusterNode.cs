@@ -149,11 +149,11 @@ public sealed class ClusterNode : IAsyncDisposable
                 # downed by mistake restarts and loses nothing.
                 failure-detector { acceptable-heartbeat-pause = 2s, threshold = 8.0 }
                 leader-actions-interval = 500ms
-                # After a member is downed its shards start elsewhere after this margin (off would mean stable-after
-                # again). Short, because the side without a majority stops accepting conntrack changes as soon as it
+                # After a member is downed its shards start elsewhere after this margin (off: stable-after again, as a
+                # journaled cluster keeps, its isolated side may still write the journal). Short with replicas, because the side without a majority stops accepting conntrack changes as soon as it
                 # sees the others unreachable (ReplicaStore: no answer without a majority), and downs itself after
                 # stable-after: the other side never takes over a shard whose old owner still commits.
-                down-removal-margin = 500ms
+                down-removal-margin = {{(o.EffectiveReplicas > 1 ? "500ms" : "off")}}
                 split-brain-resolver {
                   active-strategy = keep-majority
                   stable-after = {{(int)o.StableAfter.TotalSeconds}}s

@@ -19,7 +19,7 @@ public sealed class TestCluster : IAsyncDisposable
     public static int FreePort() => Loopback.FreePort();
 
     public static async Task<TestCluster> StartAsync(int n, uint[]? ports = null, PersistenceOptions? persistence = null,
-        Switch.Actors.Cluster.EntityTimings? timings = null, Switch.Core.Conntrack.ConntrackSettings? ct = null)
+        Switch.Actors.Cluster.EntityTimings? timings = null, Switch.Core.Conntrack.ConntrackSettings? ct = null, int replicas = 2)
     {
         var tc = new TestCluster();
         tc._cluster = await LocalCluster.StartAsync(n, i =>
@@ -34,7 +34,7 @@ public sealed class TestCluster : IAsyncDisposable
             return nodePorts;
         }, o => o with
         {
-            Shards = 30, StableAfter = TimeSpan.FromSeconds(3), Persistence = persistence,
+            Shards = 30, StableAfter = TimeSpan.FromSeconds(3), Persistence = persistence, Replicas = replicas,
             EntityTimings = timings ?? Switch.Actors.Cluster.EntityTimings.Default,
         }, ct: ct, formWithin: TimeSpan.FromSeconds(30));
         return tc;

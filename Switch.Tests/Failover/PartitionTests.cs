@@ -136,12 +136,31 @@ public sealed class PartitionTests : IDisposable
     }
 
     [LiveFact]
-    public async Task Keep_majority_downs_the_isolated_node_and_no_connection_gets_two_owners()
+    public Task Keep_majority_downs_the_isolated_node_and_no_connection_gets_two_owners() =>
+        Partition($$"""{ "provider": "sqlite", "connectionString": "Data Source={{Path.Combine(_dir, "journal.db")}}" }""");
+
+    /// <summary>The shipped default: no journal, every connection on its owner and one replica. The isolated node, cut
+    /// off from the majority, must not commit new connections (it cannot reach a majority, so it answers no change)
+    /// while the majority takes its shards over from their replicas.</summary>
+    [LiveFact]
+    public Task With_replicas_the_isolated_node_commits_nothing_and_the_majority_takes_over_from_memory() => Partition(null);
+
+    /// <summary>New connections offered to the isolated node right after the cut: how many went out committed (the
+    /// flows commit every new connection before they output it), and what the others got.</summary>
+    private static async Task<(int Committed, string States)> OfferNew(ControlClient vc, string node)
+    {
+        try
+        {
+            var got = await Out(vc, node, 1, Enumerable.Range(0, 20).Select(i => TcpV4("10.200.0." + (i + 1), Server, 40000, 80, Syn, 1)));
+            return (got.Count(f => f.Drop is null), string.Join(", ", got.Select(f => f.CtState + (f.Drop is null ? " out" : " " + f.Drop)).Distinct()));
+        }
+        catch (Exception e) when (e is ControlClientException or HttpRequestException or TaskCanceledException) { return (0, "refused: " + e.Message); }
+    }
+
+    private async Task Partition(string? persistence)
     {
         var total = Stopwatch.StartNew();
         BuildNetwork();
-        var journal = Path.Combine(_dir, "journal.db");
-        var persistence = $$"""{ "provider": "sqlite", "connectionString": "Data Source={{journal}}" }""";
         string seed = $"akka.ssl.tcp://dswitch@{NodeIp(1)}:{AkkaPort}";
         for (int i = 1; i <= 3; i++)
             _nodes.Add(NodeProcess.Start(_dir, $"n{i}", AkkaPort, seed, persistence, "\"1\":{},\"2\":{}", NodeIp(i), NodeNs(i), ApiPort));
@@ -170,6 +189,9 @@ public sealed class PartitionTests : IDisposable
         var sw = Stopwatch.StartNew();
         Isolate(vi);
         _out.WriteLine($"{sw.Elapsed.TotalSeconds:F1} s: {owner.Name} ({owner.Connections} connections) cut off from the others");
+        // Without a journal only the replicas hold state, and a change is answered only with a majority reachable.
+        // (A journaled cluster's isolated node can still write the journal until it downs itself; the journal rules.)
+        var offered = persistence is null ? OfferNew(vc, owner.Name) : Task.FromResult((0, "not offered (journal)"));
 
         // Each side watched on its own (a majority /cluster call can wait 5 s for the unreachable member): the victim until
         // its readiness probe fails, the majority until it lists two Up members without the victim.
@@ -202,6 +224,9 @@ public sealed class PartitionTests : IDisposable
             return null;
         });
         var victimUnready = await victimTask;
+        var (committed, offeredStates) = await offered;
+        _out.WriteLine($"20 new connections offered to {owner.Name} after the cut: {committed} committed; {offeredStates}");
+        Assert.Equal(0, committed);
         if (victimUnready is not null) _out.WriteLine($"{victimUnready.Value.TotalSeconds:F1} s: {owner.Name} /health/ready no longer 200 (process exited: {victim.Process.HasExited})");
         var majorityDown = await majorityTask;
         Assert.True(majorityDown is not null, $"the majority still lists {lastMajority} 45 s after the partition\n{NodeProcess.Logs()}");
