@@ -335,10 +335,15 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
         }
         // Copies of shards nobody hosts any more that this member now ranks first for (their owner was lost): the shard
         // is started here now, not at its next packet, so that it is copied to a new replica before a second loss.
-        foreach (var shard in _copies.Keys.Where(s => !_targets.ContainsKey(s) && !_loading.ContainsKey(s)).ToList())
-            if (ReplicaPlacement.Ranked(shard, usable)[0].Equals(_self))
-                Akka.Cluster.Sharding.ClusterSharding.Get(Context.System).ShardRegion(ConntrackRegion.Name)
-                    .Tell(new WakeEntity(BatchRelayEntity.EntityId(shard)));
+        var wake = _copies.Keys.Where(s => !_targets.ContainsKey(s) && !_loading.ContainsKey(s)
+            && ReplicaPlacement.Ranked(s, usable)[0].Equals(_self)).ToList();
+        // (Not while this member shuts down: its region is gone then.)
+        if (wake.Count > 0 && !Akka.Cluster.Cluster.Get(Context.System).IsTerminated
+            && Akka.Cluster.Sharding.ClusterSharding.Get(Context.System).ShardTypeNames.Contains(ConntrackRegion.Name))
+        {
+            var region = Akka.Cluster.Sharding.ClusterSharding.Get(Context.System).ShardRegion(ConntrackRegion.Name);
+            foreach (var shard in wake) region.Tell(new WakeEntity(BatchRelayEntity.EntityId(shard)));
+        }
         foreach (var (shard, loading) in _loading.ToList())
             if (loading.Asked.RemoveWhere(a => !usable.Contains(a)) > 0 && loading.Asked.Count == 0) FinishLoad(shard);
         RefreshPending();

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Actor;
+using Switch.Actors.Cluster;
+using Switch.Contracts;
+using Switch.Contracts.Cluster;
+using Switch.Node.Cluster;
+
+namespace Switch.Bench;
+
+/// <summary>
+/// `replicas`: what replication costs, in one run, one table. For R = 1, 2, 3: a three-member in-process cluster
+/// (real ClusterNodes over TLS remoting on loopback) with <c>cluster.replicas</c> = R; new UDP tuples, every one a
+/// committed connection, into one member's datapath (InjectFrames of 250 frames, 4 in flight) for a fixed time.
+/// Printed: committed connections/s and its ratio to R = 1 measured in the same run, process CPU per commit (all three
+/// members share the process: the CPU is the whole cluster's), managed heap per connection across the cluster (after a
+/// full GC; owner, replicas and every copy), and the replica records kept. Options: --seconds N (default 10).
+/// </summary>
+public static class ReplicaLoad
+{
+    private const int PerMessage = 250, InFlight = 4, Members = 3;
+
+    private sealed record Row(int Replicas, double PerSec, int Committed, double CpuUsPerCommit, double BytesPerConn, int ReplicaRecords, string? Problem);
+
+    public static int Run(string[] args) => RunAsync(args).GetAwaiter().GetResult();
+
+    private static async Task<int> RunAsync(string[] args)
+    {
+        int i = Array.IndexOf(args, "--seconds");
+        var seconds = TimeSpan.FromSeconds(i >= 0 ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : 10);
+        var rows = new List<Row>();
+        for (int r = 1; r <= 3; r++) rows.Add(await Measure(r, seconds, phase: 40 + r));
+        Console.WriteLine($"DistSwitch replicas — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {Members} in-process members, flow \"{ClusterLoad.FlowLine}\", {seconds.TotalSeconds:F0} s per row");
+        Console.WriteLine("| replicas (R) | committed conns/s | vs R = 1 | CPU per commit (whole cluster) | heap per connection (cluster) | replica records | note |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        double baseline = rows[0].PerSec;
+        foreach (var row in rows)
+            Console.WriteLine($"| {row.Replicas} | {row.PerSec:F0} | {row.PerSec / baseline:F2}x | {row.CpuUsPerCommit:F1} µs | {row.BytesPerConn:F0} B | {row.ReplicaRecords} | {row.Problem ?? ""} |");
+        return 0;
+    }
+
+    private static async Task<Row> Measure(int replicas, TimeSpan duration, int phase)
+    {
+        await using var cluster = await LocalCluster.StartAsync(Members, _ => new Switch.Core.Ports.IPort[] { new NullPort(1), new NullPort(2) },
+            o => o with { Shards = ClusterLoad.Shards, Replicas = replicas }, formWithin: TimeSpan.FromSeconds(60));
+        await ClusterLoad.AddFlowsAsync(cluster.Nodes[0]);
+        await Task.Delay(2000);
+        var dp = cluster.Nodes[0].Datapath;
+        // Warm-up: every shard started and loaded.
+        await Drive(dp, phase + 100, TimeSpan.FromSeconds(3), 5000);
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        long heap0 = GC.GetTotalMemory(true);
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var (sent, committed, secs, first) = await Drive(dp, phase, duration, 1 << 21);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        await Task.Delay(1000);
+        long heap1 = GC.GetTotalMemory(true);
+        int records = 0;
+        foreach (var n in cluster.Nodes)
+            if (Replication.Get(n.System).Store is { } store)
+                records += (await store.Ask<ReplicationStatus>(GetReplicationStatus.Instance, TimeSpan.FromSeconds(30))).ReplicaRecords;
+        return new Row(replicas, committed / secs, committed, cpu.TotalMilliseconds * 1000 / Math.Max(1, committed),
+            (heap1 - heap0) / (double)Math.Max(1, committed), records, sent > committed ? $"{sent - committed} of {sent} not committed (first: {first})" : null);
+    }
+
+    private static async Task<(int Sent, int Committed, double Seconds, string? First)> Drive(IActorRef datapath, int phase, TimeSpan duration, int max)
+    {
+        var pending = new Queue<Task<InjectFramesReply>>();
+        int sent = 0, committed = 0;
+        string? first = null;
+        void Count(InjectFramesReply r)
+        {
+            foreach (var f in r.Frames)
+                if ((f.CtState & CtStateBits.New) != 0 && f.Drop is null or "no_output") committed++;
+                else first ??= $"ct_state=0x{f.CtState:x2} drop={f.Drop ?? "-"}";
+        }
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < duration && sent < max)
+        {
+            if (pending.Count >= InFlight) Count(await pending.Dequeue());
+            int n = Math.Min(PerMessage, max - sent);
+            var frames = new byte[n][];
+            for (int k = 0; k < n; k++) frames[k] = ClusterLoad.Forward(phase, sent + k);
+            pending.Enqueue(datapath.Ask<InjectFramesReply>(new InjectFrames(1, frames), TimeSpan.FromSeconds(120)));
+            sent += n;
+        }
+        while (pending.Count > 0) Count(await pending.Dequeue());
+        return (sent, committed, sw.Elapsed.TotalSeconds, first);
+    }
+}
