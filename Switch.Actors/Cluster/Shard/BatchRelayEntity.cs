@@ -213,6 +213,7 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                 var e = _dir.GetOrAdd(ep.EntityId, _ => new DirEntry());
                 e.Parked = ep.Parked;
                 e.Saved = ep.Saved;
+                e.Restored = ep.Parked is null && ep.Saved is not null;
                 e.HasState = true;
                 break;
             }

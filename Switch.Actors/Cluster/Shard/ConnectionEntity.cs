@@ -137,6 +137,9 @@ public sealed partial class ConnectionEntity : UntypedPersistentActor, IWithTime
                 Stash.Stash();
                 break;
             case StopNow:
+                // It asked to stop holding nothing, but a message already on its way (a commit) gave it a connection
+                // before the stop came: the connection is kept, as a passivated entity's is, never dropped.
+                if (_life == Lifecycle.Stopping && Holds()) _life = Lifecycle.Parking;
                 Context.Stop(Self);
                 break;
             case ParkTick:
@@ -387,11 +390,17 @@ public sealed partial class ConnectionEntity : UntypedPersistentActor, IWithTime
     protected override void PostStop()
     {
         // Also when a revocation ran between the decision to passivate and the stop: whatever is held is kept.
-        if (_life == Lifecycle.Parking && _relay is not null && _engine.Single() is Connection c)
+        if (_life == Lifecycle.Parking && _relay is not null && Parkable() && _engine.Single() is Connection c)
         {
             // Told before the shard starts the next incarnation, whose claim therefore finds it.
             _relay.Tell(new EntityParked(_entityId, new ParkedConn(ConnImages.From(c), _lease.Holder, _lease.Epoch, _lease.IsCentral), _saved), Self);
             Interlocked.Increment(ref _counters.Parked);
+        }
+        else if (_life == Lifecycle.Parking && _relay is not null && _replicated && _saved is not null)
+        {
+            // More than a parked image holds (helper state, expectations): the next incarnation restores from the
+            // replicated record, as after a failover.
+            _relay.Tell(new EntityParked(_entityId, null, _saved), Self);
         }
         base.PostStop();
     }

@@ -96,8 +96,10 @@ public sealed record Claimed(ParkedConn? Parked, ConnSaved? Saved = null, bool R
 /// <summary>Entity → its relay: it handled <paramref name="Handled"/> forwarded messages and now holds something or not.</summary>
 public sealed record EntitySettled(string EntityId, int Handled, bool Holds);
 
-/// <summary>Entity → its relay, as it stops passivated: the state to keep for its next start.</summary>
-public sealed record EntityParked(string EntityId, ParkedConn Parked, ConnSaved? Saved = null);
+/// <summary>Entity → its relay, as it stops passivated: the state to keep for its next start (replicated clusters:
+/// <paramref name="Parked"/> null when more than an image holds, and <paramref name="Saved"/> the record to restore
+/// from).</summary>
+public sealed record EntityParked(string EntityId, ParkedConn? Parked, ConnSaved? Saved = null);
 
 /// <summary>What a passivated entity keeps in memory: the connection's whole state (<see cref="ConnImage"/>: 10 words,
 /// 19 for TCP), the lease (holder, epoch) and whether the connection proved asymmetric.
