@@ -43,9 +43,18 @@ public sealed class ClusterNode : IAsyncDisposable
         ExpectIndexProvider.UseClock(System, clock);
         ExpectIndex.Get(System);
         // Before the region: its relays and entities replicate through this member's store from their first message.
-        Replication.Get(System).Start(System, o.EffectiveReplicas);
+        Replication.Get(System).Start(System, o.EffectiveReplicas,
+            o.Persistence is { } journal && o.EffectiveReplicas > 1 ? SqlStateJournal.Create(journal) : null);
+        if (Replication.Get(System).Journaled)
+            // A graceful stop writes what the journal still owes once the region has handed its shards off.
+            CoordinatedShutdown.Get(System).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "flush-conntrack-journal", async () =>
+            {
+                try { await Replication.Get(System).Store!.Ask<JournalFlushed>(FlushJournal.Instance, TimeSpan.FromSeconds(5)); }
+                catch (Exception) { /* the journal did not answer: the store logs the rows it could not write */ }
+                return Akka.Done.Instance;
+            });
         Region = ClusterSharding.Get(System).Start(RegionName,
-            entityId => ConntrackRegion.EntityProps(entityId, c, s, o.Persistence is not null, o.EntityTimings),
+            entityId => ConntrackRegion.EntityProps(entityId, c, s, o.EntityJournal, o.EntityTimings),
             ClusterShardingSettings.Create(System), new ConntrackMessageExtractor(o.Shards),
             new ReplicaAllocationStrategy(System, rebalance: o.EffectiveReplicas > 1), PoisonPill.Instance);
         System.ActorOf(ClusterSingletonManager.Props(FlowManager.Props(o.Persistence is not null), PoisonPill.Instance,
@@ -53,7 +62,7 @@ public sealed class ClusterNode : IAsyncDisposable
         FlowManagerProxy = System.ActorOf(ClusterSingletonProxy.Props("/user/flow-manager",
             ClusterSingletonProxySettings.Create(System)), DatapathActor.FlowManagerProxyName);
         Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName, o.Shards,
-            o.Persistence is null ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30), s, o.FastPath,
+            o.EntityJournal ? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(5), s, o.FastPath,
             o.Persistence is not null || o.EffectiveReplicas > 1), DatapathActor.Name);
         Bootstrap = ClusterNodeBootstrap.StartAsync(System, o);
     }
@@ -161,9 +170,9 @@ public sealed class ClusterNode : IAsyncDisposable
                 }
                 sharding {
                   state-store-mode = ddata
-                  # Durable: remembered entities restart on the node that takes their shard over, so timers of
+                  # Entity journal (R = 1): remembered entities restart on the node that takes their shard over, so timers of
                   # committed connections keep running after a failover without waiting for traffic.
-                  remember-entities = {{(o.Persistence is null ? "off" : "on")}}
+                  remember-entities = {{(o.EntityJournal ? "on" : "off")}}
                   remember-entities-store = eventsourced
                   passivate-idle-entity-after = off
                   # Allocation and rebalancing: ReplicaAllocationStrategy (a shard lives on the member that ranks highest

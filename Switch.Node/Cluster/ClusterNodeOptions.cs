@@ -13,15 +13,19 @@ public sealed record ClusterNodeOptions
     public int Shards { get; init; } = 30;
     /// <summary>Lend connections to the node their packets enter (docs/fast-path.md).</summary>
     public bool FastPath { get; init; } = true;
-    /// <summary>Copies of conntrack state in the cluster (owner + R−1 replicas, hot in memory); 1: none. Ignored when a
-    /// journal is configured (the journaled cluster keeps its state there instead).</summary>
+    /// <summary>Copies of conntrack state in the cluster (owner + R−1 replicas, hot in memory); 1: none. With a journal
+    /// and R ≥ 2 the journal is written behind the replicas (one row per connection, group commit); with R = 1 it is the
+    /// per-connection event journal the replicas replaced (each entity a persistent actor).</summary>
     public int Replicas { get; init; } = 2;
-    /// <summary>Replicas in effect: <see cref="Replicas"/> without a journal, else 1.</summary>
-    public int EffectiveReplicas => Persistence is null ? Math.Max(1, Replicas) : 1;
+    /// <summary>Replicas in effect (at least 1).</summary>
+    public int EffectiveReplicas => Math.Max(1, Replicas);
+    /// <summary>Conntrack entities journal themselves (a journal with R = 1): the older, slower model.</summary>
+    public bool EntityJournal => Persistence is not null && EffectiveReplicas == 1;
     public string ApiUrl { get; init; } = "";
     /// <summary>Split-brain resolver: how long membership must be stable before a side is downed.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(2);
-    /// <summary>Where conntrack state is journaled; null: in memory only (state dies with its node).</summary>
+    /// <summary>Where conntrack state and the flow table are journaled (for a whole-cluster restart); null: memory only
+    /// (the replicas carry state across a member's loss; nothing is written to disk).</summary>
     public PersistenceOptions? Persistence { get; init; }
     /// <summary>How long connection entities wait before they passivate or take a holder for dead.</summary>
     public Switch.Actors.Cluster.EntityTimings EntityTimings { get; init; } = Switch.Actors.Cluster.EntityTimings.Default;

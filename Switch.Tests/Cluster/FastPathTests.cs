@@ -169,7 +169,8 @@ public class FastPathTests
         {
             var journal = new Switch.Node.Cluster.PersistenceOptions(Switch.Node.Cluster.PersistenceOptions.Sqlite,
                 $"Data Source={Path.Combine(dir, "journal.db")}");
-            await using var c = await TestCluster.StartAsync(2, persistence: journal);
+            // The entity journal (R = 1): with replicas the relays' lists live in the replica store instead.
+            await using var c = await TestCluster.StartAsync(2, persistence: journal, replicas: 1);
             await c.AddFlowsAsync(0, flows);
             var until = DateTime.UtcNow.AddSeconds(20);
             while (c.Nodes.Any(n => !ExpectIndex.Get(n.System).IsSynced) && DateTime.UtcNow < until) await Task.Delay(100);

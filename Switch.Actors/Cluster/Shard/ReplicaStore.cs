@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Event;
 using Switch.Contracts.Cluster;
 
 namespace Switch.Actors.Cluster;
@@ -20,7 +21,11 @@ namespace Switch.Actors.Cluster;
 /// <see cref="ReplicaDrop"/>.</item>
 /// <item>A shard that starts here (its relay or an expectation entity sends <see cref="LoadShard"/>) is served from
 /// the copy this member holds (it was a replica: no journal, no network); without a whole copy it fetches every
-/// usable member's copy first (<see cref="ReplicaFetch"/>) and merges them.</item>
+/// usable member's copy first (<see cref="ReplicaFetch"/>) and merges them. When nobody holds a copy and the cluster
+/// has a journal, the shard's rows are read from it (<see cref="StateWriter"/>): a whole-cluster restart, or the owner
+/// and every replica lost at once.</item>
+/// <item>With a journal, every change made here is also queued for it (written behind, in groups; answers never wait
+/// for it).</item>
 /// </list>
 /// </summary>
 public sealed class ReplicaStore : UntypedActor, IWithTimers
@@ -38,7 +43,10 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
         public readonly List<(IActorRef To, string? Key)> Loaders = new();
         public readonly HashSet<Address> Asked = new();
         public readonly Dictionary<string, ReplicaItem> Merged = new(StringComparer.Ordinal);
+        // Some member answered with a copy; Reading: the journal is being read for the shard.
+        public bool Found, Reading;
     }
+    private sealed record JournalRetry(string Shard);
 
     private readonly int _replicas;
     private readonly Dictionary<string, Dictionary<string, ReplicaItem>> _copies = new(StringComparer.Ordinal);
@@ -67,19 +75,24 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
     private long _seq;
     private bool _flushQueued;
     private readonly ReplicationStats _stats;
+    private readonly IStateJournal? _journal;
+    private IActorRef? _writer;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public ReplicaStore(int replicas, ReplicationStats stats)
+    public ReplicaStore(int replicas, ReplicationStats stats, IStateJournal? journal = null)
     {
         _replicas = replicas;
         _stats = stats;
+        _journal = journal;
     }
 
-    public static Props Props(int replicas, ReplicationStats stats) => Akka.Actor.Props.Create(() => new ReplicaStore(replicas, stats));
+    public static Props Props(int replicas, ReplicationStats stats, IStateJournal? journal = null) =>
+        Akka.Actor.Props.Create(() => new ReplicaStore(replicas, stats, journal));
 
     protected override void PreStart()
     {
+        if (_journal is not null) _writer = Context.ActorOf(StateWriter.Props(_journal, _stats), StateWriter.Name);
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
         _self = cluster.SelfAddress;
         _usable = new List<Address> { _self };
@@ -126,6 +139,16 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
                 break;
             case FetchTimeout t:
                 if (_loading.ContainsKey(t.Shard)) FinishLoad(t.Shard);
+                break;
+            case JournalShard j:
+                OnJournalShard(j);
+                break;
+            case JournalRetry jr:
+                if (_loading.TryGetValue(jr.Shard, out var waiting) && waiting.Reading) _writer!.Tell(new ReadShard(jr.Shard));
+                break;
+            case FlushJournal:
+                if (_writer is null) Sender.Tell(JournalFlushed.Instance);
+                else _writer.Forward(FlushJournal.Instance);
                 break;
             case ReplicaDrop d:
                 if (!_targets.ContainsKey(d.Shard) && !_loading.ContainsKey(d.Shard)) { _copies.Remove(d.Shard); _partial.Remove(d.Shard); }
@@ -179,6 +202,8 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
         var copy = CopyOf(r.Shard);
         foreach (var item in r.Items) Put(copy, item);
         _stats.Items += r.Items.Length;
+        // Behind the replicas, the journal (only a side with a majority writes: the other's changes are never answered).
+        if (_writer is not null && r.Items.Length > 0 && Majority()) _writer.Tell(r.Items);
         if (!_targets.TryGetValue(r.Shard, out var targets))
         {
             targets = ReplicaPlacement.Targets(r.Shard, _self, _usable, _replicas);
@@ -389,7 +414,7 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
         if (_targets.ContainsKey(l.Shard)) { Reply(Sender, l.Shard, l.Key); return; }
         if (_loading.TryGetValue(l.Shard, out var loading)) { loading.Loaders.Add((Sender, l.Key)); return; }
         var others = _usable.Where(a => !a.Equals(_self)).ToList();
-        if ((_copies.ContainsKey(l.Shard) && !_partial.Contains(l.Shard)) || others.Count == 0 || _replicas <= 1)
+        if ((_copies.ContainsKey(l.Shard) && !_partial.Contains(l.Shard)) || ((others.Count == 0 || _replicas <= 1) && _writer is null))
         {
             // This member was a replica of the shard (or nobody else can have it): take it over from memory.
             Own(l.Shard);
@@ -399,6 +424,7 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
         loading = _loading[l.Shard] = new Loading();
         loading.Loaders.Add((Sender, l.Key));
         if (_copies.TryGetValue(l.Shard, out var partial)) foreach (var (k, v) in partial) loading.Merged[k] = v;
+        if (others.Count == 0) { FinishLoad(l.Shard); return; }
         foreach (var a in others)
         {
             loading.Asked.Add(a);
@@ -420,17 +446,46 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
         if (!_loading.TryGetValue(c.Shard, out var loading)) return;
         // Records missing from what is merged so far are taken; what an earlier answer brought stays.
         foreach (var item in c.Items) loading.Merged.TryAdd(item.Key, item);
+        if (c.Found) loading.Found = true;
         if (c.Last && loading.Asked.Remove(from) && loading.Asked.Count == 0) FinishLoad(c.Shard);
     }
 
     private void FinishLoad(string shard)
     {
-        if (!_loading.Remove(shard, out var loading)) return;
+        if (!_loading.TryGetValue(shard, out var loading) || loading.Reading) return;
         Timers.Cancel("fetch-" + shard);
+        if (_writer is not null && !loading.Found)
+        {
+            // No member holds the shard: its journal rows (what memory held, partly, wins over them).
+            loading.Reading = true;
+            loading.Asked.Clear();
+            _writer.Tell(new ReadShard(shard));
+            return;
+        }
+        _loading.Remove(shard);
         _copies[shard] = loading.Merged;
         _partial.Remove(shard);
         Own(shard);
         foreach (var (to, key) in loading.Loaders) Reply(to, shard, key);
+    }
+
+    private void OnJournalShard(JournalShard j)
+    {
+        if (!_loading.TryGetValue(j.Shard, out var loading) || !loading.Reading) return;
+        if (j.Error is not null)
+        {
+            // Not started empty (its later rows would then cover state the journal still holds): asked again.
+            _stats.JournalErrors++;
+            Context.GetLogger().Warning("conntrack journal: shard {0} could not be read, retrying in 1 s: {1}", j.Shard, j.Error.GetBaseException().Message);
+            Timers.StartSingleTimer("journal-" + j.Shard, new JournalRetry(j.Shard), TimeSpan.FromSeconds(1));
+            return;
+        }
+        foreach (var row in j.Rows) loading.Merged.TryAdd(row.Key, row);
+        _stats.JournalReads++;
+        _stats.JournalRowsRead += j.Rows.Length;
+        loading.Reading = false;
+        loading.Found = true;
+        FinishLoad(j.Shard);
     }
 
     /// <summary>The shard is owned here from now: its copy is the owner's record, sent whole to its targets; members
@@ -504,6 +559,9 @@ public sealed class ReplicationStats
     public long Items, Received, Batches, CopiesStarted, CopiesDone, ItemsCopied;
     public int CopiesPending;
     public double LastCopyMs;
+    /// <summary>The journal behind the replicas: rows queued, transactions and rows written, failures, shards read.</summary>
+    public int JournalPending;
+    public long JournalWrites, JournalRows, JournalErrors, JournalReads, JournalRowsRead;
 }
 
 public sealed class Replication : IExtension
@@ -516,12 +574,17 @@ public sealed class Replication : IExtension
 
     public static Replication Get(ActorSystem system) => system.WithExtension<Replication, ReplicationProvider>();
 
-    /// <summary>Starts the store (R ≥ 2), before the conntrack region; R = 1 leaves replication off.</summary>
-    public void Start(ActorSystem system, int replicas)
+    /// <summary>Starts the store (R ≥ 2), before the conntrack region, with the journal it writes behind the replicas
+    /// (optional); R = 1 leaves replication off.</summary>
+    public void Start(ActorSystem system, int replicas, IStateJournal? journal = null)
     {
         Replicas = Math.Max(1, replicas);
-        if (Replicas >= 2 && Store is null) Store = system.ActorOf(ReplicaStore.Props(Replicas, Stats), ReplicaStore.Name);
+        Journaled = journal is not null;
+        if (Replicas >= 2 && Store is null) Store = system.ActorOf(ReplicaStore.Props(Replicas, Stats, journal), ReplicaStore.Name);
     }
+
+    /// <summary>A journal is written behind the replicas.</summary>
+    public bool Journaled { get; private set; }
 }
 
 public sealed class ReplicationProvider : ExtensionIdProvider<Replication>
