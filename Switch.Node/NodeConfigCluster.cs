@@ -22,6 +22,10 @@ public sealed record NodeConfigCluster
     /// <summary>Copies of every committed connection and expectation, on as many members (the owner and R−1 replicas);
     /// 1 turns replication off (a dead member's connections are then lost, unless a journal is configured).</summary>
     public int Replicas { get; init; } = 2;
+    /// <summary>Down a member as soon as its remoting port refuses connections twice (its process is gone: a crash or a
+    /// SIGKILL on a host that still answers), without waiting for failure detection and stable-after. Only a side with
+    /// a majority downs. false leaves every downing to the split-brain resolver.</summary>
+    public bool DownCrashed { get; init; } = true;
     /// <summary>When present, the cluster forms by Akka.Management bootstrap and <see cref="Seeds"/> must be empty.</summary>
     public NodeConfigBootstrap? Bootstrap { get; init; }
 

@@ -64,6 +64,7 @@ public sealed class ClusterNode : IAsyncDisposable
         Datapath = System.ActorOf(DatapathActor.Props(o.Name, o.ApiUrl, clock, ports ?? Array.Empty<IPort>(), RegionName, o.Shards,
             o.EntityJournal ? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(5), s, o.FastPath,
             o.Persistence is not null || o.EffectiveReplicas > 1), DatapathActor.Name);
+        if (o.DownCrashed) System.ActorOf(CrashDetector.Props(), CrashDetector.Name);
         Bootstrap = ClusterNodeBootstrap.StartAsync(System, o);
     }
 
@@ -152,12 +153,19 @@ public sealed class ClusterNode : IAsyncDisposable
                 roles = [switch]
                 min-nr-of-members = 1
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-                # Failover in seconds: a node silent for ~2 s is unreachable; SBR downs it once membership has
-                # been stable for stable-after; the leader removes it at its next actions (every 0.5 s). Shorter
-                # re-homes sooner but downs healthy nodes on long pauses; conntrack state is replicated, so a member
-                # downed by mistake restarts and loses nothing.
-                failure-detector { acceptable-heartbeat-pause = 2s, threshold = 8.0 }
-                leader-actions-interval = 500ms
+                # Failover in seconds: a member whose process died is downed at once (CrashDetector: its port
+                # refuses connections); one that falls silent otherwise (a host lost, a partition, a pause) is
+                # unreachable after ~2 s and SBR downs it once membership has been stable for stable-after. The
+                # leader removes a downed member once it is unreachable (every 0.25 s). Shorter stable-after re-homes
+                # sooner but downs healthy nodes on long pauses; conntrack state is replicated, so a member downed by
+                # mistake restarts and loses nothing.
+                # Unreachable is an observation, not a decision: after about 2 s without heartbeats (sent every 0.5 s).
+                # Downing still waits for stable-after (the split-brain resolver), or for proof that the process is
+                # gone (CrashDetector: its port refuses connections), so a pause up to about 4 s downs nobody.
+                failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 1500ms, threshold = 8.0 }
+                unreachable-nodes-reaper-interval = 250ms
+                leader-actions-interval = 250ms
+                gossip-interval = 500ms
                 # After a member is downed its shards start elsewhere after this margin (off: stable-after again, as a
                 # journaled cluster keeps, its isolated side may still write the journal). Short with replicas, because the side without a majority stops accepting conntrack changes as soon as it
                 # sees the others unreachable (ReplicaStore: no answer without a majority), and downs itself after

@@ -21,6 +21,9 @@ public sealed record ClusterNodeOptions
     public int EffectiveReplicas => Math.Max(1, Replicas);
     /// <summary>Conntrack entities journal themselves (a journal with R = 1): the older, slower model.</summary>
     public bool EntityJournal => Persistence is not null && EffectiveReplicas == 1;
+    /// <summary>Down a member at once when its remoting port refuses connections (its process is gone; see
+    /// <see cref="CrashDetector"/>), instead of after failure detection and stable-after.</summary>
+    public bool DownCrashed { get; init; } = true;
     public string ApiUrl { get; init; } = "";
     /// <summary>Split-brain resolver: how long membership must be stable before a side is downed.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(2);

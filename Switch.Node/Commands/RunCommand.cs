@@ -122,7 +122,7 @@ public static class RunCommand
         {
             Name = config.Name, Host = host, Port = cl.Port, Seeds = cl.Seeds, Shards = cl.Shards,
             StableAfter = TimeSpan.FromSeconds(cl.StableAfterSeconds), Bootstrap = bootstrap, FastPath = cl.FastPath,
-            Replicas = cl.Replicas, Security = security,
+            Replicas = cl.Replicas, DownCrashed = cl.DownCrashed, Security = security,
         };
     }
 }

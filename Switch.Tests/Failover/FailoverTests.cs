@@ -181,7 +181,7 @@ public sealed class FailoverTests : IDisposable
         var all = sw.Elapsed;
         _out.WriteLine($"{(kill ? "SIGKILL" : "SIGTERM")} {owner.Name}: first correct answer after {first.TotalSeconds:F1} s, all {Udp + Tcp + 2} after {all.TotalSeconds:F1} s; lost: {lost}");
         Console.WriteLine($"failover ({(persistence is null ? "replicas" : persistence.Contains("postgres") ? "postgres" : "sqlite")}, {(kill ? "SIGKILL" : "SIGTERM")}): first {first.TotalSeconds:F1} s, all {all.TotalSeconds:F1} s, lost {lost}");
-        foreach (var line in NodeProcess.Logs().Split('\n').Where(l => l.Contains("DBG") || l.Contains("SBR")).TakeLast(60)) _out.WriteLine(line.Length > 250 ? line[..250] : line);
+        foreach (var line in NodeProcess.Logs().Split('\n').Where(l => l.Contains("DBG") || l.Contains("SBR") || l.Contains("refuses")).TakeLast(60)) _out.WriteLine(line.Length > 250 ? line[..250] : line);
         Assert.Equal(0, lost);
     }
 
