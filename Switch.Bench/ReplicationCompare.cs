@@ -78,7 +78,7 @@ public static class ReplicationCompare
         var system = cluster.Nodes[0].System;
         var store = Replication.Get(system).Store!;
         var replicator = DistributedData.Get(system).Replicator;
-        var self = DistributedData.Get(system).SelfUniqueAddress;
+        var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
         var wire = new WireSerializer((ExtendedActorSystem)system);
         GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
         long heap0 = GC.GetTotalMemory(true);
