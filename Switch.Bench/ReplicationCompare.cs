@@ -74,6 +74,8 @@ public static class ReplicationCompare
         Console.Error.WriteLine($"[ddata-compare] {how}, N = {n}");
         await using var cluster = await LocalCluster.StartAsync(Members, _ => new Switch.Core.Ports.IPort[] { new NullPort(1), new NullPort(2) },
             o => o with { Shards = Shards, Replicas = 2 }, formWithin: TimeSpan.FromSeconds(60));
+        // The replicator starts on a member when something there asks for it: on every member, as a product would.
+        foreach (var node in cluster.Nodes) DistributedData.Get(node.System);
         await Task.Delay(2000);
         var system = cluster.Nodes[0].System;
         var store = Replication.Get(system).Store!;
@@ -115,7 +117,12 @@ public static class ReplicationCompare
                     {
                         foreach (var (k, v) in values) d = d.SetItem(self, k, v);
                         return d;
-                    }), TimeSpan.FromSeconds(90)).ContinueWith(x => x.IsCompletedSuccessfully && x.Result.IsSuccessful));
+                    }), TimeSpan.FromSeconds(90)).ContinueWith(x =>
+                    {
+                        if (x.IsCompletedSuccessfully && x.Result.IsSuccessful) return true;
+                        lock (values) note ??= x.IsCompletedSuccessfully ? $"DistributedData answered {x.Result.GetType().Name}" : $"DistributedData: {x.Exception?.GetBaseException().Message}";
+                        return false;
+                    }));
             }
         }
         while (pending.Count > 0) await Take();

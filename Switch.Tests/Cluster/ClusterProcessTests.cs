@@ -1,3 +1,4 @@
+using Switch.Testing;
 using Switch.Node.Commands;
 using Switch.Node.Control;
 using Switch.Tests.Failover;

@@ -1,3 +1,4 @@
+using Switch.Testing;
 using System.Diagnostics;
 using Switch.Contracts.Control;
 using Switch.Node.Commands;

@@ -1,3 +1,5 @@
+using Akka.Actor;
+using Switch.Actors.Cluster;
 using Switch.Contracts;
 using Switch.Contracts.Cluster;
 using Xunit;
@@ -11,18 +13,12 @@ namespace Switch.Tests.Cluster;
 [Collection("cluster")]
 public sealed class ReplicaCommitTests
 {
-    private static readonly string[] Flows =
-    {
-        "table=0,priority=10,ip actions=ct(table=1,zone=1)",
-        "table=1,priority=20,in_port=1,ip,ct_state=+trk+new actions=ct(commit,zone=1),output:2",
-        "table=1,priority=10,in_port=1,ct_state=+trk+est actions=output:2",
-        "table=1,priority=10,in_port=2,ct_state=+trk+est actions=output:1",
-        "table=1,priority=1 actions=drop",
-    };
+    private static readonly string[] Flows = Switch.Testing.TestFlows.Firewall;
 
     private static string Client(int i) => $"10.{1 + i / 250}.{i % 250}.1";
 
-    private static async Task All(TestCluster c, int node, uint port, IEnumerable<byte[]> frames, string expected)
+    /// <summary>Injects <paramref name="frames"/> in parts of 50 and checks every one's ct_state.</summary>
+    internal static async Task All(TestCluster c, int node, uint port, IEnumerable<byte[]> frames, string expected)
     {
         var frameList = frames.ToList();
         for (int i = 0; i < frameList.Count; i += 50)
@@ -46,5 +42,35 @@ public sealed class ReplicaCommitTests
         await All(c, 1, 1, Enumerable.Range(0, n).Select(i => TcpV4(Client(i), "172.16.0.2", (ushort)(30000 + i), 80, Syn, 100)), "+new+trk");
         await All(c, 2, 2, Enumerable.Range(0, n).Select(i => TcpV4("172.16.0.2", Client(i), 80, (ushort)(30000 + i), Syn | Ack, 900, 101)), "+est+rpl+trk");
         await All(c, 0, 1, Enumerable.Range(0, n).Select(i => TcpV4(Client(i), "172.16.0.2", (ushort)(30000 + i), 80, Ack, 101, 901)), "+est+trk");
+    }
+
+    private static async Task<ReplicationStatus> StatusOf(Switch.Node.Cluster.ClusterNode n) =>
+        await Replication.Get(n.System).Store!.Ask<ReplicationStatus>(GetReplicationStatus.Instance, TimeSpan.FromSeconds(10));
+
+    /// <summary>A member that joins receives replicas at once and, after the settle time, shards of its own; then both
+    /// original members leave gracefully, one after the other, and every connection is still +est through the
+    /// joiner alone: the state moved with the shards, nothing was lost.</summary>
+    [Fact]
+    public async Task A_joining_member_receives_state_and_keeps_every_connection_when_the_others_leave()
+    {
+        await using var c = await TestCluster.StartAsync(2, new uint[] { 1, 2 });
+        await c.AddFlowsAsync(0, Flows);
+        const int n = 200;
+        await All(c, 0, 1, Enumerable.Range(0, n).Select(i => TcpV4(Client(i), "172.16.0.2", (ushort)(30000 + i), 80, Syn, 100)), "+new+trk");
+        await All(c, 1, 2, Enumerable.Range(0, n).Select(i => TcpV4("172.16.0.2", Client(i), 80, (ushort)(30000 + i), Syn | Ack, 900, 101)), "+est+rpl+trk");
+        await All(c, 0, 1, Enumerable.Range(0, n).Select(i => TcpV4(Client(i), "172.16.0.2", (ushort)(30000 + i), 80, Ack, 101, 901)), "+est+trk");
+        var joiner = await c.AddMemberAsync();
+        // Replicas first (it ranks second for some shards), then shards of its own (15 s after it joined, two at a time).
+        await Eventually.Async(async () => (await StatusOf(joiner)).ReplicaRecords > 0, "the joiner holds replicas", TimeSpan.FromSeconds(30));
+        await Eventually.Async(async () => (await StatusOf(joiner)) is { OwnedShards: > 0, OwnedRecords: > 0 }, "the joiner owns shards with records", TimeSpan.FromSeconds(90));
+        var joined = await StatusOf(joiner);
+        // Both originals leave (graceful: their shards hand off to the joiner, which holds their copies).
+        await c.Nodes[1].DisposeAsync();
+        await Switch.Node.Cluster.LocalCluster.WaitUpAsync(new[] { c.Nodes[0], joiner }, 2, TimeSpan.FromSeconds(60));
+        await c.Nodes[0].DisposeAsync();
+        await Eventually.That(() => joiner.Cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 1, "the joiner alone", TimeSpan.FromSeconds(60));
+        await All(c, 2, 1, Enumerable.Range(0, n).Select(i => TcpV4(Client(i), "172.16.0.2", (ushort)(30000 + i), 80, Psh | Ack, 101, 901, "x"u8)), "+est+trk");
+        await All(c, 2, 2, Enumerable.Range(0, n).Select(i => TcpV4("172.16.0.2", Client(i), 80, (ushort)(30000 + i), Psh | Ack, 901, 102, "y"u8)), "+est+rpl+trk");
+        Assert.True(joined.ReplicaRecords + joined.OwnedRecords > 0);
     }
 }

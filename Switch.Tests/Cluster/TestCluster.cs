@@ -21,23 +21,42 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> StartAsync(int n, uint[]? ports = null, PersistenceOptions? persistence = null,
         Switch.Actors.Cluster.EntityTimings? timings = null, Switch.Core.Conntrack.ConntrackSettings? ct = null, int replicas = 2)
     {
-        var tc = new TestCluster();
-        tc._cluster = await LocalCluster.StartAsync(n, i =>
-        {
-            var nodePorts = new List<IPort>();
-            foreach (var p in ports ?? new uint[] { 1, 2 })
-            {
-                var mp = new InMemoryPort(p, $"n{i + 1}-{p}");
-                tc.Ports[(i, p)] = mp;
-                nodePorts.Add(mp);
-            }
-            return nodePorts;
-        }, o => o with
+        var tc = new TestCluster { _portNumbers = ports ?? new uint[] { 1, 2 }, _ct = ct };
+        tc._configure = o => o with
         {
             Shards = 30, StableAfter = TimeSpan.FromSeconds(3), Persistence = persistence, Replicas = replicas,
             EntityTimings = timings ?? Switch.Actors.Cluster.EntityTimings.Default,
-        }, ct: ct, formWithin: TimeSpan.FromSeconds(30));
+        };
+        tc._cluster = await LocalCluster.StartAsync(n, tc.PortsOf, tc._configure, ct: ct, formWithin: TimeSpan.FromSeconds(30));
         return tc;
+    }
+
+    private uint[] _portNumbers = Array.Empty<uint>();
+    private Func<ClusterNodeOptions, ClusterNodeOptions> _configure = o => o;
+    private Switch.Core.Conntrack.ConntrackSettings? _ct;
+
+    private List<IPort> PortsOf(int i)
+    {
+        var nodePorts = new List<IPort>();
+        foreach (var p in _portNumbers)
+        {
+            var mp = new InMemoryPort(p, $"n{i + 1}-{p}");
+            Ports[(i, p)] = mp;
+            nodePorts.Add(mp);
+        }
+        return nodePorts;
+    }
+
+    /// <summary>A member that joins the running cluster (n{count+1}, configured as the others), once every member sees
+    /// it Up.</summary>
+    public async Task<ClusterNode> AddMemberAsync()
+    {
+        int i = Nodes.Count;
+        var o = LocalCluster.Member($"n{i + 1}", Loopback.FreePort(), _cluster.SeedPort, _cluster.Security);
+        var node = new ClusterNode(_configure(o), PortsOf(i), ct: _ct);
+        Nodes.Add(node);
+        await LocalCluster.WaitUpAsync(Nodes, Nodes.Count, TimeSpan.FromSeconds(60));
+        return node;
     }
 
     private LocalCluster _cluster = null!;

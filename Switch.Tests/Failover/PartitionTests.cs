@@ -1,3 +1,4 @@
+using Switch.Testing;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Switch.Contracts.Control;
@@ -77,14 +78,7 @@ public sealed class PartitionTests : IDisposable
         if (code != 0) throw new InvalidOperationException($"nft failed ({code}): {output} (install nftables)");
     }
 
-    private static readonly string[] Flows =
-    {
-        "table=0,priority=10,ip actions=ct(table=1,zone=1)",
-        "table=1,priority=20,in_port=1,ip,ct_state=+trk+new actions=ct(commit,zone=1),output:2",
-        "table=1,priority=10,in_port=1,ct_state=+trk+est actions=output:2",
-        "table=1,priority=10,in_port=2,ct_state=+trk+est actions=output:1",
-        "table=1,priority=1 actions=drop",
-    };
+    private static readonly string[] Flows = Switch.Testing.TestFlows.Firewall;
 
     private static string Client(int i) => $"10.{1 + i / 250}.{i % 250}.1";
     private static ushort Sport(int i) => (ushort)(30000 + i);

@@ -1,3 +1,4 @@
+using Switch.Testing;
 using System.Diagnostics;
 using Switch.Actors.Cluster;
 using Switch.Contracts.Control;

@@ -40,16 +40,8 @@ public sealed class WriteBehindJournalTests(ITestOutputHelper output) : IDisposa
     private static byte[] UdpOut(int i) => UdpV4(Client(i), "172.16.0.3", (ushort)(40000 + i), 53);
     private static byte[] UdpBack(int i) => UdpV4("172.16.0.3", Client(i), 53, (ushort)(40000 + i));
 
-    private static async Task All(TestCluster c, int node, uint port, IEnumerable<byte[]> frames, string expected)
-    {
-        var list = frames.ToList();
-        for (int i = 0; i < list.Count; i += 50)
-        {
-            var r = await c.InjectAsync(node, port, list.Skip(i).Take(50).ToArray());
-            foreach (var f in r.Frames)
-                Assert.True(CtStateBits.Format(f.CtState) == expected, $"frame {i + f.Index} on node {node}: {CtStateBits.Format(f.CtState)} {f.Drop}, expected {expected}");
-        }
-    }
+    private static Task All(TestCluster c, int node, uint port, IEnumerable<byte[]> frames, string expected) =>
+        ReplicaCommitTests.All(c, node, port, frames, expected);
 
     private static async Task Flush(TestCluster c)
     {

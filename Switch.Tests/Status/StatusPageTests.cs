@@ -1,3 +1,4 @@
+using Switch.Testing;
 using System.Text.RegularExpressions;
 using Switch.Contracts.Control;
 using Switch.Node.Commands;

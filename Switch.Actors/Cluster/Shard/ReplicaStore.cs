@@ -130,6 +130,10 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
                 if (_targets.Remove(rel.Shard)) _stats.Owned = _targets.Count;
                 _relays.Remove(rel.Shard);
                 _released.Add(rel.Shard);
+                // Rebalanced away from a member that stays: started at its new home now (which holds its copy), not at
+                // its next packet, so its timers run and its copies are kept by their new owner.
+                if (Akka.Cluster.Cluster.Get(Context.System) is { IsTerminated: false } self && self.SelfMember.Status == MemberStatus.Up)
+                    Wake(new[] { rel.Shard });
                 break;
             case ReplicaFetch f:
                 AnswerFetch(f.Shard, Sender);
@@ -362,16 +366,20 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
         // is started here now, not at its next packet, so that it is copied to a new replica before a second loss.
         var wake = _copies.Keys.Where(s => !_targets.ContainsKey(s) && !_loading.ContainsKey(s)
             && ReplicaPlacement.Ranked(s, usable)[0].Equals(_self)).ToList();
-        // (Not while this member shuts down: its region is gone then.)
-        if (wake.Count > 0 && !Akka.Cluster.Cluster.Get(Context.System).IsTerminated
-            && Akka.Cluster.Sharding.ClusterSharding.Get(Context.System).ShardTypeNames.Contains(ConntrackRegion.Name))
-        {
-            var region = Akka.Cluster.Sharding.ClusterSharding.Get(Context.System).ShardRegion(ConntrackRegion.Name);
-            foreach (var shard in wake) region.Tell(new WakeEntity(BatchRelayEntity.EntityId(shard)));
-        }
+        if (wake.Count > 0) Wake(wake);
         foreach (var (shard, loading) in _loading.ToList())
             if (loading.Asked.RemoveWhere(a => !usable.Contains(a)) > 0 && loading.Asked.Count == 0) FinishLoad(shard);
         RefreshPending();
+    }
+
+    /// <summary>Starts these shards' relays wherever the region homes them (not while this member shuts down: its
+    /// region is gone then).</summary>
+    private void Wake(IEnumerable<string> shards)
+    {
+        if (Akka.Cluster.Cluster.Get(Context.System).IsTerminated
+            || !Akka.Cluster.Sharding.ClusterSharding.Get(Context.System).ShardTypeNames.Contains(ConntrackRegion.Name)) return;
+        var region = Akka.Cluster.Sharding.ClusterSharding.Get(Context.System).ShardRegion(ConntrackRegion.Name);
+        foreach (var shard in shards) region.Tell(new WakeEntity(BatchRelayEntity.EntityId(shard)));
     }
 
     private void Retarget(string shard, Address[] old)

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Switch.Tests.Failover;
+namespace Switch.Testing;
 
-/// <summary>One `dswitch run` process of a test cluster: started from a generated config, read until ready, killed at the end.</summary>
+/// <summary>One `dswitch run` process of a test or bench cluster: started from a generated config, read until ready,
+/// killed at the end.</summary>
 public sealed class NodeProcess : IDisposable
 {
     private static readonly StringBuilder AllLogs = new();
@@ -21,10 +22,10 @@ public sealed class NodeProcess : IDisposable
     public static NodeProcess Start(string dir, string name, int akkaPort, string seed, string? persistenceJson, string ports = "\"1\":{},\"2\":{},\"3\":{},\"4\":{}",
         string host = "127.0.0.1", string? netns = null, int apiPort = 0, string? extraJson = null, string? securityDir = null)
     {
-        if (apiPort == 0) apiPort = Cluster.TestCluster.FreePort();
+        if (apiPort == 0) apiPort = Switch.Node.Cluster.Loopback.FreePort();
         var cfg = Path.Combine(dir, name + ".json");
         File.WriteAllText(cfg, $$"""
-            { "name": "{{name}}", "api": "https://{{host}}:{{apiPort}}", "security": { "dir": "{{(securityDir ?? global::Switch.Testing.TestPki.Dir)}}" }, "ports": { {{ports}} },
+            { "name": "{{name}}", "api": "https://{{host}}:{{apiPort}}", "security": { "dir": "{{(securityDir ?? TestPki.Dir)}}" }, "ports": { {{ports}} },
               "cluster": { "host": "{{host}}", "port": {{akkaPort}}, "seeds": ["{{seed}}"], "shards": 30 }
               {{(persistenceJson is null ? "" : ", \"persistence\": " + persistenceJson)}}
               {{(extraJson is null ? "" : ", " + extraJson)}} }
