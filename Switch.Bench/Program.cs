@@ -15,6 +15,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "scale") return ScaleBench.Run(args[1..]);
         if (args.Length > 0 && args[0] == "replicas") return ReplicaLoad.Run(args[1..]);
         if (args.Length > 0 && args[0] == "ddata-compare") return ReplicationCompare.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "failover") return FailoverBench.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
