@@ -62,7 +62,12 @@ public sealed class ReplicaCommitTests
         var joiner = await c.AddMemberAsync();
         // Replicas first (it ranks second for some shards), then shards of its own (15 s after it joined, two at a time).
         await Eventually.Async(async () => (await StatusOf(joiner)).ReplicaRecords > 0, "the joiner holds replicas", TimeSpan.FromSeconds(30));
-        await Eventually.Async(async () => (await StatusOf(joiner)) is { OwnedShards: > 0, OwnedRecords: > 0 }, "the joiner owns shards with records", TimeSpan.FromSeconds(90));
+        // A shard moved by rebalancing starts at its new home with its next message: traffic keeps coming meanwhile.
+        await Eventually.Async(async () =>
+        {
+            await c.InjectAsync(2, 1, Enumerable.Range(0, n).Select(i => TcpV4(Client(i), "172.16.0.2", (ushort)(30000 + i), 80, Ack, 101, 901)).ToArray());
+            return (await StatusOf(joiner)) is { OwnedShards: > 0, OwnedRecords: > 0 };
+        }, "the joiner owns shards with records", TimeSpan.FromSeconds(90));
         var joined = await StatusOf(joiner);
         // Both originals leave (graceful: their shards hand off to the joiner, which holds their copies).
         await c.Nodes[1].DisposeAsync();

@@ -130,10 +130,7 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
                 if (_targets.Remove(rel.Shard)) _stats.Owned = _targets.Count;
                 _relays.Remove(rel.Shard);
                 _released.Add(rel.Shard);
-                // Rebalanced away from a member that stays: started at its new home now (which holds its copy), not at
-                // its next packet, so its timers run and its copies are kept by their new owner.
-                if (Akka.Cluster.Cluster.Get(Context.System) is { IsTerminated: false } self && self.SelfMember.Status == MemberStatus.Up)
-                    Wake(new[] { rel.Shard });
+                // (Rebalanced away: the shard starts at its new home, which holds its copy, at its next message.)
                 break;
             case ReplicaFetch f:
                 AnswerFetch(f.Shard, Sender);
