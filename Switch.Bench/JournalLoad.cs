@@ -126,11 +126,11 @@ public static class JournalLoad
         }, new IPort[] { new NullPort(1), new NullPort(2) });
     }
 
-    private sealed record Drive(int Sent, int Committed, int Dropped, double Seconds, string? First);
+    internal sealed record Drive(int Sent, int Committed, int Dropped, double Seconds, string? First);
 
     /// <summary>New UDP tuples of <paramref name="phase"/> into the datapath, <see cref="InFlight"/> messages outstanding,
-    /// until <paramref name="duration"/> has passed or <paramref name="max"/> were sent; then waits for the answers.</summary>
-    private static async Task<Drive> DriveForAsync(IActorRef datapath, int phase, TimeSpan duration, int max)
+    /// each one committed connection (the `journal-load` and `replicas` benches), until <paramref name="duration"/> has passed or <paramref name="max"/> were sent; then waits for the answers.</summary>
+    internal static async Task<Drive> DriveForAsync(IActorRef datapath, int phase, TimeSpan duration, int max)
     {
         var pending = new Queue<Task<InjectFramesReply>>();
         int sent = 0, committed = 0, dropped = 0;

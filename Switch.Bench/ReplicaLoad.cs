@@ -21,7 +21,7 @@ namespace Switch.Bench;
 /// </summary>
 public static class ReplicaLoad
 {
-    private const int PerMessage = 250, InFlight = 4, Members = 3;
+    private const int Members = 3;
 
     private sealed record Row(int Replicas, double PerSec, int Committed, double CpuUsPerCommit, double BytesPerConn, int ReplicaRecords, string? Problem,
         string Journal = "none", long Rows = 0, long Transactions = 0, double DrainSeconds = 0, double JournaledPerSec = 0);
@@ -61,13 +61,13 @@ public static class ReplicaLoad
         await Task.Delay(2000);
         var dp = cluster.Nodes[0].Datapath;
         // Warm-up: every shard started and loaded.
-        await Drive(dp, phase + 100, TimeSpan.FromSeconds(3), 5000);
+        await JournalLoad.DriveForAsync(dp, phase + 100, TimeSpan.FromSeconds(3), 5000);
         GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
         long heap0 = GC.GetTotalMemory(true);
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var stats = cluster.Nodes.Select(n => Replication.Get(n.System).Stats).ToList();
         long rows0 = stats.Sum(x => x.JournalRows), tx0 = stats.Sum(x => x.JournalWrites);
-        var (sent, committed, secs, first) = await Drive(dp, phase, duration, 1 << 21);
+        var (sent, committed, _, secs, first) = await JournalLoad.DriveForAsync(dp, phase, duration, 1 << 21);
         var drain = Stopwatch.StartNew();
         if (journal is not null)
             foreach (var n in cluster.Nodes)
@@ -84,30 +84,5 @@ public static class ReplicaLoad
             (heap1 - heap0) / (double)Math.Max(1, committed), records, sent > committed ? $"{sent - committed} of {sent} not committed (first: {first})" : null,
             journal is null ? "none" : journal.Provider == PersistenceOptions.Sqlite ? "SQLite" : "PostgreSQL (fsync on)",
             stats.Sum(x => x.JournalRows) - rows0, stats.Sum(x => x.JournalWrites) - tx0, drainSecs, committed / (secs + drainSecs));
-    }
-
-    private static async Task<(int Sent, int Committed, double Seconds, string? First)> Drive(IActorRef datapath, int phase, TimeSpan duration, int max)
-    {
-        var pending = new Queue<Task<InjectFramesReply>>();
-        int sent = 0, committed = 0;
-        string? first = null;
-        void Count(InjectFramesReply r)
-        {
-            foreach (var f in r.Frames)
-                if ((f.CtState & CtStateBits.New) != 0 && f.Drop is null or "no_output") committed++;
-                else first ??= $"ct_state=0x{f.CtState:x2} drop={f.Drop ?? "-"}";
-        }
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < duration && sent < max)
-        {
-            if (pending.Count >= InFlight) Count(await pending.Dequeue());
-            int n = Math.Min(PerMessage, max - sent);
-            var frames = new byte[n][];
-            for (int k = 0; k < n; k++) frames[k] = ClusterLoad.Forward(phase, sent + k);
-            pending.Enqueue(datapath.Ask<InjectFramesReply>(new InjectFrames(1, frames), TimeSpan.FromSeconds(120)));
-            sent += n;
-        }
-        while (pending.Count > 0) Count(await pending.Dequeue());
-        return (sent, committed, sw.Elapsed.TotalSeconds, first);
     }
 }

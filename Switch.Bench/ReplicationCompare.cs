@@ -86,14 +86,15 @@ public static class ReplicationCompare
         long heap0 = GC.GetTotalMemory(true);
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
-        var pending = new Queue<Task<bool>>();
+        // Each batch's outcome: null when written, else why not.
+        var pending = new Queue<Task<string?>>();
         int done = 0, sent = 0, failed = 0;
         long token = 0;
         string? note = null;
         async Task Take()
         {
-            try { if (await pending.Dequeue()) done += Batch; else failed++; }
-            catch (Exception e) { failed++; note ??= e.GetType().Name + ": " + e.Message; }
+            if (await pending.Dequeue() is { } why) { failed++; note ??= why; }
+            else done += Batch;
         }
         while (sent < n && sw.Elapsed < cap)
         {
@@ -106,7 +107,7 @@ public static class ReplicationCompare
                 var items = records.Select(r => new ReplicaItem(shard.ToString(CultureInfo.InvariantCulture), r.Key, r.Rec)).ToArray();
                 long t = ++token;
                 pending.Enqueue(store.Ask<Replicated>(new Replicate(shard.ToString(CultureInfo.InvariantCulture), items, t), TimeSpan.FromSeconds(60))
-                    .ContinueWith(x => x.IsCompletedSuccessfully && x.Result.Token == t));
+                    .ContinueWith(x => x.IsCompletedSuccessfully && x.Result.Token == t ? null : $"direct: {x.Exception?.GetBaseException().Message ?? "wrong token"}"));
             }
             else
             {
@@ -118,11 +119,8 @@ public static class ReplicationCompare
                         foreach (var (k, v) in values) d = d.SetItem(self, k, v);
                         return d;
                     }), TimeSpan.FromSeconds(90)).ContinueWith(x =>
-                    {
-                        if (x.IsCompletedSuccessfully && x.Result.IsSuccessful) return true;
-                        lock (values) note ??= x.IsCompletedSuccessfully ? $"DistributedData answered {x.Result.GetType().Name}" : $"DistributedData: {x.Exception?.GetBaseException().Message}";
-                        return false;
-                    }));
+                        x.IsCompletedSuccessfully && x.Result.IsSuccessful ? null
+                        : x.IsCompletedSuccessfully ? $"DistributedData answered {x.Result.GetType().Name}" : $"DistributedData: {x.Exception?.GetBaseException().Message}"));
             }
         }
         while (pending.Count > 0) await Take();

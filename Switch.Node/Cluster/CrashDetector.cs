@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Remote;
+using Switch.Actors.Cluster;
 
 namespace Switch.Node.Cluster;
 
@@ -137,15 +138,12 @@ public sealed class CrashDetector : UntypedActor, IWithTimers
         _cluster.Down(p.Member.Address);
     }
 
-    /// <summary>The members this one still reaches (itself included, refused ones gone) are a majority of the Up
-    /// members, or exactly half with the lowest address among them.</summary>
+    /// <summary>The members this one still reaches (itself included, refused ones gone) hold the side keep-majority
+    /// keeps (<see cref="KeepMajority"/>).</summary>
     private bool Majority()
     {
-        var up = _members.Values.Where(m => Counts(m.Status)).Select(m => m.Address).ToList();
-        if (!up.Contains(_cluster.SelfAddress)) up.Add(_cluster.SelfAddress);
-        var alive = up.Where(a => a.Equals(_cluster.SelfAddress) || (!_unreachable.Contains(a) && !_gone.Contains(a))).ToList();
-        if (2 * alive.Count != up.Count) return 2 * alive.Count > up.Count;
-        var lowest = up.OrderBy(a => a.Host, StringComparer.Ordinal).ThenBy(a => a.Port).First();
-        return alive.Contains(lowest);
+        var up = _members.Values.Where(m => Counts(m.Status)).Select(m => m.Address).ToHashSet();
+        up.Add(_cluster.SelfAddress);
+        return KeepMajority.Holds(up, a => a.Equals(_cluster.SelfAddress) || (!_unreachable.Contains(a) && !_gone.Contains(a)));
     }
 }

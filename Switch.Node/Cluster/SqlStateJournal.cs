@@ -40,7 +40,7 @@ public abstract class SqlStateJournal : IStateJournal
         return rows.ToArray();
     }
 
-    /// <summary>Every row (tests and the restart check).</summary>
+    /// <summary>How many rows the table holds (tests).</summary>
     public async Task<int> CountAsync()
     {
         await using var conn = await OpenAsync();
@@ -65,7 +65,7 @@ public abstract class SqlStateJournal : IStateJournal
     private sealed class SqliteStateJournal : SqlStateJournal
     {
         private readonly string _cs;
-        private int _created;
+        private volatile bool _created;
 
         public SqliteStateJournal(string cs) => _cs = cs;
 
@@ -73,8 +73,9 @@ public abstract class SqlStateJournal : IStateJournal
         {
             var conn = new SqliteConnection(_cs);
             await conn.OpenAsync();
-            if (Interlocked.CompareExchange(ref _created, 1, 0) == 0)
+            if (!_created)
             {
+                // Idempotent DDL: members racing here all succeed.
                 await using var ddl = conn.CreateCommand();
                 ddl.CommandText = $"""
                     PRAGMA journal_mode=WAL;
@@ -82,6 +83,7 @@ public abstract class SqlStateJournal : IStateJournal
                       data BLOB NOT NULL, PRIMARY KEY (shard, key)) WITHOUT ROWID;
                     """;
                 await ddl.ExecuteNonQueryAsync();
+                _created = true;
             }
             return conn;
         }

@@ -91,6 +91,20 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>A record taken over from a replica (or the journal): a connection's entity restores from it when it
+    /// starts; an expectation's entity is started now (it holds its key in every member's index).</summary>
+    private void Restore(ReplicaItem item)
+    {
+        if (item.Conn is { } saved)
+        {
+            var e = _dir.GetOrAdd(item.Key, _ => new DirEntry());
+            e.Saved = saved;
+            e.Restored = true;
+            e.HasState = true;
+        }
+        else if (item.Expect is not null) Context.Parent.Tell(new WakeEntity(item.Key));
+    }
+
     protected override void PostStop()
     {
         // Handed off or stopping: this member no longer owns the shard (its copy stays, as a replica's would).
@@ -126,29 +140,11 @@ public sealed class BatchRelayEntity : UntypedActor, IWithTimers, IWithUnbounded
                     // An entity that started here already holds its own state; the rest takes the late record.
                     if (e is not null && !e.Restored && (e.HasState || e.Outstanding > 0 || e.Parked is not null)) continue;
                     if (item.Conn is null && item.Expect is null) { if (e is not null) _dir.TryRemove(item.Key, out _); continue; }
-                    if (item.Conn is { } lateSaved)
-                    {
-                        e ??= _dir.GetOrAdd(item.Key, _ => new DirEntry());
-                        e.Saved = lateSaved;
-                        e.Restored = true;
-                        e.HasState = true;
-                    }
-                    else Context.Parent.Tell(new WakeEntity(item.Key));
+                    Restore(item);
                 }
                 break;
             case ShardLoaded loaded:
-                foreach (var item in loaded.Items)
-                {
-                    if (item.Conn is { } saved)
-                    {
-                        // Taken over from a replica: the entity restores from this record when it starts.
-                        var e = _dir.GetOrAdd(item.Key, _ => new DirEntry());
-                        e.Saved = saved;
-                        e.Restored = true;
-                        e.HasState = true;
-                    }
-                    else if (item.Expect is not null) Context.Parent.Tell(new WakeEntity(item.Key));
-                }
+                foreach (var item in loaded.Items) Restore(item);
                 _gate = true;
                 Stash.UnstashAll();
                 break;

@@ -29,3 +29,18 @@ public static class ReplicaPlacement
     public static Address[] Targets(string shard, Address owner, IEnumerable<Address> usable, int replicas) =>
         replicas <= 1 ? Array.Empty<Address>() : Ranked(shard, usable.Where(m => !m.Equals(owner))).Take(replicas - 1).ToArray();
 }
+
+/// <summary>Which side of a split may act: the split-brain resolver's keep-majority rule, which the replica store (no
+/// answer without a majority) and the crash detector (no downing without one) apply to their own view.</summary>
+public static class KeepMajority
+{
+    /// <summary>The members <paramref name="reachable"/> says this side still reaches are more than half of
+    /// <paramref name="up"/>, or exactly half with the lowest address among them.</summary>
+    public static bool Holds(IReadOnlyCollection<Address> up, Func<Address, bool> reachable)
+    {
+        if (up.Count <= 1) return true;
+        int n = up.Count(reachable);
+        if (2 * n != up.Count) return 2 * n > up.Count;
+        return reachable(up.OrderBy(a => a.Host, StringComparer.Ordinal).ThenBy(a => a.Port).First());
+    }
+}

@@ -280,16 +280,10 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
     }
 
     /// <summary>This member's side holds a majority of the Up members (reachable ones, itself included), or half of
-    /// them with the lowest address: the side keep-majority keeps.</summary>
-    private bool Majority()
-    {
-        var up = _members.Where(kv => kv.Value is MemberStatus.Up or MemberStatus.WeaklyUp).Select(kv => kv.Key).ToList();
-        if (up.Count <= 1) return true;
-        int reachable = up.Count(a => !_unreachable.Contains(a));
-        if (2 * reachable != up.Count) return 2 * reachable > up.Count;
-        var lowest = up.OrderBy(a => a.Host, StringComparer.Ordinal).ThenBy(a => a.Port).First();
-        return !_unreachable.Contains(lowest);
-    }
+    /// them with the lowest address: the side keep-majority keeps. Computed when membership changes.</summary>
+    private bool _majority = true;
+
+    private bool Majority() => _majority;
 
     private void Apply(ReplicaBatch b)
     {
@@ -321,6 +315,8 @@ public sealed class ReplicaStore : UntypedActor, IWithTimers
     /// release their waiters, and every owned shard gets its new targets.</summary>
     private void Membership()
     {
+        _majority = KeepMajority.Holds(_members.Where(kv => kv.Value is MemberStatus.Up or MemberStatus.WeaklyUp).Select(kv => kv.Key).ToList(),
+            a => !_unreachable.Contains(a));
         var usable = _members.Where(kv => kv.Value is MemberStatus.Up or MemberStatus.WeaklyUp && !_unreachable.Contains(kv.Key))
             .Select(kv => kv.Key).ToList();
         if (!usable.Contains(_self)) usable.Add(_self);

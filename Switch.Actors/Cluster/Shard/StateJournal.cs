@@ -44,7 +44,7 @@ public static class StateRecords
 /// here, the last per key wins; one transaction at a time carries everything queued when it starts. So an idle
 /// journal writes a change one round trip after it was made, and a busy one writes thousands of changes per
 /// transaction. A failed transaction is retried (its rows re-queued under any newer ones) after a second; nothing is
-/// dropped while the member lives. Reads for a starting shard wait for the rows of that shard already queued here.
+/// dropped while the member lives. A read for a starting shard returns its rows with what is queued here laid over.
 /// </summary>
 public sealed class StateWriter : UntypedActor, IWithTimers
 {
@@ -59,7 +59,10 @@ public sealed class StateWriter : UntypedActor, IWithTimers
     private readonly JournalStats _latency;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Dictionary<(string, string), ReplicaItem> _pending = new();
-    private bool _writing, _retryQueued;
+    private bool _retryQueued;
+    // The group in its transaction (null: none): one at a time.
+    private List<ReplicaItem>? _writingBatch;
+    private bool Writing => _writingBatch is not null;
     private readonly List<IActorRef> _flushWaiters = new();
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -81,10 +84,10 @@ public sealed class StateWriter : UntypedActor, IWithTimers
             case ReplicaItem[] items:
                 foreach (var i in items) _pending[(i.Shard, i.Key)] = i;
                 _stats.JournalPending = _pending.Count;
-                if (!_writing && !_retryQueued) Write();
+                if (!Writing && !_retryQueued) Write();
                 break;
             case Written w:
-                _writing = false;
+                _writingBatch = null;
                 if (w.Error is null)
                 {
                     _latency.Record(w.Started);
@@ -105,20 +108,15 @@ public sealed class StateWriter : UntypedActor, IWithTimers
                 break;
             case Retry:
                 _retryQueued = false;
-                if (!_writing && _pending.Count > 0) Write();
+                if (!Writing && _pending.Count > 0) Write();
                 break;
             case ReadShard r:
-                // What is queued for the shard is newer than its rows: written first (the read follows the write).
-                var mine = _pending.Where(kv => kv.Key.Item1 == r.Shard).Select(kv => kv.Value).ToList();
-                // (They stay queued too: written again with the next group, harmless, and not lost if this read fails.)
+                // Rows of the shard on their way or queued here are newer than the table's: laid over what it reads.
+                var newer = (_writingBatch ?? new List<ReplicaItem>()).Concat(_pending.Values).Where(i => i.Shard == r.Shard).ToList();
                 var sender = Sender;
                 var journal = _journal;
-                Task.Run(async () =>
-                {
-                    if (mine.Count > 0) await journal.WriteAsync(mine);
-                    return await journal.ReadShardAsync(r.Shard);
-                }).ContinueWith(t => sender.Tell(t.IsCompletedSuccessfully
-                    ? new JournalShard(r.Shard, t.Result, null)
+                Task.Run(() => journal.ReadShardAsync(r.Shard)).ContinueWith(t => sender.Tell(t.IsCompletedSuccessfully
+                    ? new JournalShard(r.Shard, Overlay(t.Result, newer), null)
                     : new JournalShard(r.Shard, Array.Empty<ReplicaItem>(), (Exception?)t.Exception ?? new TaskCanceledException())), TaskScheduler.Default);
                 break;
             case FlushJournal:
@@ -132,9 +130,19 @@ public sealed class StateWriter : UntypedActor, IWithTimers
         }
     }
 
+    private static ReplicaItem[] Overlay(ReplicaItem[] rows, List<ReplicaItem> newer)
+    {
+        if (newer.Count == 0) return rows;
+        var byKey = rows.ToDictionary(r => r.Key, StringComparer.Ordinal);
+        foreach (var i in newer)
+            if (i.Conn is null && i.Expect is null) byKey.Remove(i.Key);
+            else byKey[i.Key] = i;
+        return byKey.Values.ToArray();
+    }
+
     private void AnswerFlushes()
     {
-        if (_pending.Count > 0 || _writing) return;
+        if (_pending.Count > 0 || Writing) return;
         foreach (var w in _flushWaiters) w.Tell(JournalFlushed.Instance);
         _flushWaiters.Clear();
     }
@@ -152,7 +160,7 @@ public sealed class StateWriter : UntypedActor, IWithTimers
             batch = _pending.Values.Take(MaxRows).ToList();
             foreach (var i in batch) _pending.Remove((i.Shard, i.Key));
         }
-        _writing = true;
+        _writingBatch = batch;
         _stats.JournalPending = _pending.Count;
         long started = Stopwatch.GetTimestamp();
         var journal = _journal;
@@ -163,18 +171,14 @@ public sealed class StateWriter : UntypedActor, IWithTimers
 
     protected override void PostStop()
     {
-        // A graceful stop (the member leaves): what is still queued is written before the system goes.
-        if (_pending.Count == 0) return;
-        try
-        {
-            if (!_journal.WriteAsync(_pending.Values.ToList()).Wait(TimeSpan.FromSeconds(5)))
-                _log.Warning("conntrack journal: {0} rows not written at stop (the journal did not answer in 5 s)", _pending.Count);
-        }
-        catch (Exception e) { _log.Warning("conntrack journal: {0} rows not written at stop: {1}", _pending.Count, e.GetBaseException().Message); }
+        // A graceful stop flushed before the system terminates (ClusterNode's coordinated-shutdown task); what still
+        // queued then is said, not waited for.
+        if (_pending.Count > 0) _log.Warning("conntrack journal: {0} rows not written at stop", _pending.Count);
     }
 }
 
-/// <summary>Store → its writer: the rows of <see cref="Shard"/>, after what is queued for it.</summary>
+/// <summary>Store → its writer: the rows of <see cref="Shard"/>, with what is queued or being written for it laid over
+/// them.</summary>
 public sealed record ReadShard(string Shard);
 
 /// <summary>The answer to <see cref="ReadShard"/> (<see cref="Error"/>: the journal could not be read).</summary>
